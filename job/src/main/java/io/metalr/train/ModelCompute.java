@@ -1,0 +1,58 @@
+package io.metalr.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.metalr.data.Batch;
+import io.metalr.nn.Autograd;
+import io.metalr.nn.Loss;
+import io.metalr.nn.Network;
+import io.metalr.nn.ParamLookup;
+import io.metalr.nn.Scratch;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One forward and backward pass of the training objective: the unit of work of every step. */
+public final class ModelCompute {
+
+    /**
+     * The loss, the number of correct predictions and the gradients of the named leaves, all
+     * owned by the step's scratch manager.
+     */
+    public record Gradients(NDArray loss, NDArray correct, Map<String, NDArray> grads) {}
+
+    private ModelCompute() {}
+
+    /**
+     * Mean cross-entropy at the given tensors, in training mode (batch-norm uses the batch's
+     * statistics and updates whatever running buffers {@code tensors} hands out).
+     *
+     * @param leaves the parameters to differentiate: each is taken as a fresh detached leaf of the
+     *     tensor {@code tensors} gives, so gradients never accumulate on the model's own arrays
+     */
+    public static Gradients lossAndGradients(
+            Network net, ParamLookup tensors, Collection<String> leaves, Batch batch, NDManager scratch) {
+        Map<String, NDArray> leaf = new LinkedHashMap<>();
+        for (String name : leaves) {
+            NDArray a = Scratch.alias(tensors.get(name), scratch);
+            a.setRequiresGradient(true);
+            leaf.put(name, a);
+        }
+        ParamLookup p = name -> {
+            NDArray l = leaf.get(name);
+            return l != null ? l : tensors.get(name);
+        };
+        NDArray logits;
+        NDArray loss;
+        try (Autograd tape = Autograd.record()) {
+            logits = net.forward(p, batch.x(), true);
+            loss = Loss.crossEntropy(logits, batch.y());
+            tape.backward(loss);
+        }
+        NDArray correct = logits.argMax(1).eq(batch.y()).sum();
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        leaf.forEach((name, a) -> grads.put(name, a.getGradient()));
+        return new Gradients(loss, correct, grads);
+    }
+}

@@ -1,0 +1,79 @@
+package io.metalr.train;
+
+import io.metalr.groups.LayerGroups;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * What a fine-tuning strategy means for the trainer: which groups train, their initial learning
+ * rates, whether the rates are learnt (per group, or one shared rate), and whether the run starts
+ * from pretrained weights. MetaLR and every baseline run through the same trainer this way.
+ */
+public record StrategyPlan(
+        String strategy, boolean[] trainable, double[] initialLr, Learning learning, boolean pretrained) {
+
+    /** How the learning rates evolve. */
+    public enum Learning {
+        FIXED,
+        PER_GROUP,
+        TIED
+    }
+
+    public static final String[] NAMES = {
+        "metalr", "full", "linear_probe", "partial", "llrd", "hypergradient", "fixed_groups", "scratch"
+    };
+
+    /** Strategy options, as {@code strategy_options} in the config. */
+    public record Options(double lr, double backboneLrScale, int partialGroups, double llrdFactor) {}
+
+    public static StrategyPlan of(String strategy, LayerGroups groups, Options o) {
+        int d = groups.size();
+        int head = groups.headIndex();
+        boolean[] all = new boolean[d];
+        Arrays.fill(all, true);
+        double[] same = new double[d];
+        Arrays.fill(same, o.lr());
+        double[] backboneScaled = same.clone();
+        for (int j = 0; j < head; j++) {
+            backboneScaled[j] = o.lr() * o.backboneLrScale();
+        }
+        return switch (strategy.toLowerCase(Locale.ROOT)) {
+            // the public code: 0.1*lr for the backbone groups, lr for the head, all learnt
+            case "metalr" -> new StrategyPlan("metalr", all, backboneScaled, Learning.PER_GROUP, true);
+            case "full" -> new StrategyPlan("full", all, same, Learning.FIXED, true);
+            case "scratch" -> new StrategyPlan("scratch", all, same, Learning.FIXED, false);
+            case "hypergradient" -> new StrategyPlan("hypergradient", all, same, Learning.TIED, true);
+            case "fixed_groups" -> new StrategyPlan("fixed_groups", all, backboneScaled, Learning.FIXED, true);
+            case "linear_probe" -> {
+                boolean[] t = new boolean[d];
+                t[head] = true;
+                yield new StrategyPlan("linear_probe", t, same, Learning.FIXED, true);
+            }
+            case "partial" -> {
+                if (o.partialGroups() < 1 || o.partialGroups() > d) {
+                    throw new IllegalArgumentException(
+                            "strategy_options.partial_groups must be in 1.." + d + ", got " + o.partialGroups());
+                }
+                boolean[] t = new boolean[d];
+                for (int j = d - o.partialGroups(); j < d; j++) {
+                    t[j] = true;
+                }
+                yield new StrategyPlan("partial", t, same, Learning.FIXED, true);
+            }
+            case "llrd" -> {
+                if (!(o.llrdFactor() > 0 && o.llrdFactor() <= 1)) {
+                    throw new IllegalArgumentException(
+                            "strategy_options.llrd_factor must be in (0, 1], got " + o.llrdFactor());
+                }
+                double[] lr = new double[d];
+                for (int j = 0; j < d; j++) {
+                    lr[j] = o.lr() * Math.pow(o.llrdFactor(), head - j);
+                }
+                yield new StrategyPlan("llrd", all, lr, Learning.FIXED, true);
+            }
+            default -> throw new IllegalArgumentException(
+                    "unknown strategy '" + strategy + "'; known: " + String.join(", ", NAMES));
+        };
+    }
+}

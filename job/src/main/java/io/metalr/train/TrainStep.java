@@ -1,0 +1,213 @@
+package io.metalr.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.metalr.data.Batch;
+import io.metalr.groups.LayerGroups;
+import io.metalr.meta.GroupSums;
+import io.metalr.meta.MetaLrRule;
+import io.metalr.meta.MetaLrSettings;
+import io.metalr.nn.Network;
+import io.metalr.nn.ParamLookup;
+import io.metalr.nn.Scratch;
+import io.metalr.nn.Weights;
+import io.metalr.optim.Optimizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One optimizer step, with a MetaLR learning-rate update when one is due:
+ *
+ * <ol>
+ *   <li>g = grad of the training loss at theta (running stats move once, as in PyTorch);
+ *   <li>the optimizer advances its state and proposes u (theta will move by -alpha * u);
+ *   <li>meta step: theta' = theta - s * alpha_group * d with d = g (paper) or u (optimizer
+ *       direction); one forward and backward of the validation loss at theta', with scratch
+ *       batch-norm buffers so the model's running stats are not touched; per-group sums of
+ *       {@code <grad L_val(theta'), d>}; the rule turns them into new rates;
+ *   <li>theta -= alpha_new_group * u.
+ * </ol>
+ *
+ * Cost: two forward/backward passes on a meta step, one otherwise. No second-order graph and no
+ * copy of the model: theta' is a temporary of the step.
+ */
+public final class TrainStep implements AutoCloseable {
+
+    private final Network net;
+    private final Weights weights;
+    private final LayerGroups groups;
+    private final Optimizer optimizer;
+    private final MetaLrRule rule;
+    private final StrategyPlan plan;
+    private final boolean skipNonFinite;
+    private final double[] lr;
+    private final List<String> learnableParams = new ArrayList<>();
+    private final int[] groupOfLearnable;
+    /** Batch-norm buffers for the lookahead's forward: written to, never read. */
+    private final NDManager bufferManager;
+    private final Map<String, NDArray> lookaheadBuffers;
+
+    public TrainStep(
+            Weights weights,
+            LayerGroups groups,
+            Optimizer optimizer,
+            MetaLrSettings meta,
+            StrategyPlan plan,
+            boolean skipNonFinite) {
+        this.net = weights.network();
+        this.weights = weights;
+        this.groups = groups;
+        this.optimizer = optimizer;
+        this.rule = new MetaLrRule(meta);
+        this.plan = plan;
+        this.skipNonFinite = skipNonFinite;
+        this.lr = plan.initialLr().clone();
+        for (int g = 0; g < groups.size(); g++) {
+            if (plan.trainable()[g]) {
+                learnableParams.addAll(groups.get(g).params());
+            }
+        }
+        groupOfLearnable = learnableParams.stream().mapToInt(groups::groupOf).toArray();
+        bufferManager = weights.manager().newSubManager();
+        lookaheadBuffers = weights.scratchBuffers(bufferManager);
+    }
+
+    public double[] learningRates() {
+        return lr.clone();
+    }
+
+    /** Restores rates from a checkpoint. */
+    public void setLearningRates(double[] rates) {
+        if (rates.length != lr.length) {
+            throw new IllegalArgumentException("expected " + lr.length + " group rates, got " + rates.length);
+        }
+        System.arraycopy(rates, 0, lr, 0, lr.length);
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Runs one step. {@code meta} may be null: then (or when this step is not a meta step, or the
+     * strategy learns no rates) the rates stay as they are.
+     */
+    public StepReport run(Batch train, Batch meta, int epoch, long step) {
+        double[] before = lr.clone();
+        try (NDManager scratch = weights.manager().newSubManager()) {
+            ModelCompute.Gradients g =
+                    ModelCompute.lossAndGradients(net, weights.lookup(), learnableParams, train, scratch);
+            double trainLoss = g.loss().getFloat();
+            long correct = g.correct().getLong();
+            if (!Double.isFinite(trainLoss)) {
+                return nonFinite("training loss", trainLoss, epoch, step, before, correct, train.size());
+            }
+            optimizer.beginStep();
+            Map<String, NDArray> theta = new LinkedHashMap<>();
+            Map<String, NDArray> u = new LinkedHashMap<>();
+            for (String name : learnableParams) {
+                NDArray t = Scratch.alias(weights.get(name), scratch);
+                theta.put(name, t);
+                u.put(name, optimizer.direction(name, t, g.grads().get(name), scratch));
+            }
+            double metaLoss = Double.NaN;
+            double[] h = new double[0];
+            if (meta != null && isMetaStep(step)) {
+                Map<String, NDArray> d = rule.settings().direction() == MetaLrSettings.Direction.SGD ? g.grads() : u;
+                MetaPass pass = metaPass(theta, d, meta, scratch);
+                metaLoss = pass.loss();
+                if (!Double.isFinite(metaLoss)) {
+                    if (!skipNonFinite) {
+                        throw diverged("meta (validation) loss", metaLoss, epoch, step);
+                    }
+                } else {
+                    MetaLrRule.Result r = rule.update(lr, pass.sums(), learnableRates(epoch), plan.learning() == StrategyPlan.Learning.TIED);
+                    h = r.hypergradient();
+                    System.arraycopy(r.lrAfter(), 0, lr, 0, lr.length);
+                }
+            }
+            for (int i = 0; i < learnableParams.size(); i++) {
+                String name = learnableParams.get(i);
+                theta.get(name).subi(u.get(name).muli(lr[groupOfLearnable[i]]));
+            }
+            return new StepReport(step, epoch, trainLoss, correct, train.size(), metaLoss, before, lr.clone(), h, false);
+        }
+    }
+
+    private boolean isMetaStep(long step) {
+        return plan.learning() != StrategyPlan.Learning.FIXED && step % rule.settings().every() == 0;
+    }
+
+    /** Which rates may move: trained groups, except the head while it is held. */
+    private boolean[] learnableRates(int epoch) {
+        boolean[] out = plan.trainable().clone();
+        if (epoch < rule.settings().holdHeadEpochs()) {
+            out[groups.headIndex()] = false;
+        }
+        return out;
+    }
+
+    private record MetaPass(double loss, GroupSums sums) {}
+
+    private MetaPass metaPass(Map<String, NDArray> theta, Map<String, NDArray> d, Batch meta, NDManager scratch) {
+        int s = rule.settings().lookahead().sign;
+        Map<String, NDArray> lookahead = new LinkedHashMap<>();
+        for (int i = 0; i < learnableParams.size(); i++) {
+            String name = learnableParams.get(i);
+            lookahead.put(name, theta.get(name).sub(d.get(name).mul(s * lr[groupOfLearnable[i]])));
+        }
+        ParamLookup at = name -> {
+            NDArray a = lookahead.get(name);
+            if (a != null) {
+                return a;
+            }
+            NDArray buffer = lookaheadBuffers.get(name);
+            return buffer != null ? buffer : weights.get(name);
+        };
+        ModelCompute.Gradients val = ModelCompute.lossAndGradients(net, at, learnableParams, meta, scratch);
+        // three scalars per parameter, fetched from the device in one transfer
+        NDList stats = new NDList();
+        for (String name : learnableParams) {
+            NDArray gv = val.grads().get(name);
+            NDArray dir = d.get(name);
+            stats.add(gv.mul(dir).sum());
+            stats.add(gv.mul(gv).sum());
+            stats.add(dir.mul(dir).sum());
+        }
+        stats.add(val.loss());
+        float[] host = NDArrays.stack(stats).toFloatArray();
+        GroupSums sums = GroupSums.zeros(groups.size());
+        for (int i = 0; i < learnableParams.size(); i++) {
+            int grp = groupOfLearnable[i];
+            sums.dot()[grp] += host[3 * i];
+            sums.valNormSq()[grp] += host[3 * i + 1];
+            sums.dirNormSq()[grp] += host[3 * i + 2];
+        }
+        return new MetaPass(host[host.length - 1], sums);
+    }
+
+    private StepReport nonFinite(String what, double value, int epoch, long step, double[] before, long correct, int n) {
+        if (!skipNonFinite) {
+            throw diverged(what, value, epoch, step);
+        }
+        return new StepReport(step, epoch, value, correct, n, Double.NaN, before, lr.clone(), new double[0], true);
+    }
+
+    private TrainingDivergedException diverged(String what, double value, int epoch, long step) {
+        return new TrainingDivergedException(
+                "non-finite " + what + " (" + value + ") at step " + step + " (epoch " + epoch
+                        + "); group learning rates " + Arrays.toString(lr)
+                        + "; set train.on_nan = skip to skip such steps");
+    }
+
+    @Override
+    public void close() {
+        bufferManager.close();
+    }
+}
