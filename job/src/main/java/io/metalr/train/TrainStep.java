@@ -1,16 +1,12 @@
 package io.metalr.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.metalr.data.Batch;
 import io.metalr.groups.LayerGroups;
-import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrRule;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.Network;
-import io.metalr.nn.ParamLookup;
 import io.metalr.nn.Scratch;
 import io.metalr.nn.Weights;
 import io.metalr.optim.Optimizer;
@@ -73,7 +69,7 @@ public final class TrainStep implements AutoCloseable {
                 learnableParams.addAll(groups.get(g).params());
             }
         }
-        groupOfLearnable = learnableParams.stream().mapToInt(groups::groupOf).toArray();
+        groupOfLearnable = MetaGradient.groupIndex(groups, learnableParams);
         bufferManager = weights.manager().newSubManager();
         lookaheadBuffers = weights.scratchBuffers(bufferManager);
     }
@@ -120,7 +116,9 @@ public final class TrainStep implements AutoCloseable {
             double[] h = new double[0];
             if (meta != null && isMetaStep(step)) {
                 Map<String, NDArray> d = rule.settings().direction() == MetaLrSettings.Direction.SGD ? g.grads() : u;
-                MetaPass pass = metaPass(theta, d, meta, scratch);
+                MetaGradient.Result pass = MetaGradient.compute(
+                        net, learnableParams, groupOfLearnable, groups.size(), theta, d, lr,
+                        rule.settings().lookahead().sign, this::lookaheadFixed, meta, scratch);
                 metaLoss = pass.loss();
                 if (!Double.isFinite(metaLoss)) {
                     if (!skipNonFinite) {
@@ -140,6 +138,12 @@ public final class TrainStep implements AutoCloseable {
         }
     }
 
+    /** At the lookahead: frozen parameters as they are, batch-norm buffers from the scratch set. */
+    private NDArray lookaheadFixed(String name) {
+        NDArray buffer = lookaheadBuffers.get(name);
+        return buffer != null ? buffer : weights.get(name);
+    }
+
     private boolean isMetaStep(long step) {
         return plan.learning() != StrategyPlan.Learning.FIXED && step % rule.settings().every() == 0;
     }
@@ -151,45 +155,6 @@ public final class TrainStep implements AutoCloseable {
             out[groups.headIndex()] = false;
         }
         return out;
-    }
-
-    private record MetaPass(double loss, GroupSums sums) {}
-
-    private MetaPass metaPass(Map<String, NDArray> theta, Map<String, NDArray> d, Batch meta, NDManager scratch) {
-        int s = rule.settings().lookahead().sign;
-        Map<String, NDArray> lookahead = new LinkedHashMap<>();
-        for (int i = 0; i < learnableParams.size(); i++) {
-            String name = learnableParams.get(i);
-            lookahead.put(name, theta.get(name).sub(d.get(name).mul(s * lr[groupOfLearnable[i]])));
-        }
-        ParamLookup at = name -> {
-            NDArray a = lookahead.get(name);
-            if (a != null) {
-                return a;
-            }
-            NDArray buffer = lookaheadBuffers.get(name);
-            return buffer != null ? buffer : weights.get(name);
-        };
-        ModelCompute.Gradients val = ModelCompute.lossAndGradients(net, at, learnableParams, meta, scratch);
-        // three scalars per parameter, fetched from the device in one transfer
-        NDList stats = new NDList();
-        for (String name : learnableParams) {
-            NDArray gv = val.grads().get(name);
-            NDArray dir = d.get(name);
-            stats.add(gv.mul(dir).sum());
-            stats.add(gv.mul(gv).sum());
-            stats.add(dir.mul(dir).sum());
-        }
-        stats.add(val.loss());
-        float[] host = NDArrays.stack(stats).toFloatArray();
-        GroupSums sums = GroupSums.zeros(groups.size());
-        for (int i = 0; i < learnableParams.size(); i++) {
-            int grp = groupOfLearnable[i];
-            sums.dot()[grp] += host[3 * i];
-            sums.valNormSq()[grp] += host[3 * i + 1];
-            sums.dirNormSq()[grp] += host[3 * i + 2];
-        }
-        return new MetaPass(host[host.length - 1], sums);
     }
 
     private StepReport nonFinite(String what, double value, int epoch, long step, double[] before, long correct, int n) {
