@@ -1,0 +1,83 @@
+package io.metalr.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+import io.metalr.config.JobConfig;
+import io.metalr.data.DataSets;
+import io.metalr.device.Devices;
+import io.metalr.train.RunSetup;
+import io.metalr.train.Trainer;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code metalr train --config FILE --set key=value ...}: one training run. */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train one model as the config says.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--config", description = "HOCON config file (keys in conf/reference.conf)")
+    File config;
+
+    @Option(names = "--set", description = "override a key: --set train.epochs=5 (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Config user = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config);
+        if (config != null && !config.isFile()) {
+            throw new IllegalArgumentException("--config: no such file " + config);
+        }
+        JobConfig cfg = JobConfig.of(JobConfig.withOverrides(user, overrides));
+        run(cfg);
+        return ExitCodes.OK;
+    }
+
+    /** Trains once and writes the run directory when {@code run.dir} is set; returns the outcome. */
+    static Trainer.Outcome run(JobConfig cfg) throws Exception {
+        DataSets.Splits data = DataSets.load(cfg);
+        RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
+        System.out.println("model " + setup.net().name() + ", " + setup.net().trainableCount()
+                + " trainable parameters, strategy " + setup.plan().strategy());
+        System.out.println(data.train() + "\n" + data.val() + "\n" + data.test());
+        System.out.print(setup.groupTable());
+        Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
+                Devices.resolve(cfg.string("device")), System.out::println);
+        Trainer.Outcome out = trainer.fit(setup.initial(), data.train(), data.val(), data.test(), null);
+        System.out.printf("selected epoch %d: val acc %.3f auc %.3f | test acc %.3f auc %.3f | %d steps in %.1fs%n",
+                out.bestEpoch() + 1, out.bestVal().accuracy(), out.bestVal().macroAuc(),
+                out.test().accuracy(), out.test().macroAuc(), out.steps(), out.seconds());
+        String dir = cfg.string("run.dir").trim();
+        if (!dir.isEmpty()) {
+            RunDirectory run = new RunDirectory(Path.of(dir));
+            run.writeText("config.conf", cfg.render());
+            run.writeWeights("model/weights.ndlist", setup.net(), out.bestWeights());
+            run.writeJson("summary.json", summary(cfg, setup, out));
+            System.out.println("wrote " + run.path().toAbsolutePath());
+        }
+        return out;
+    }
+
+    static Map<String, Object> summary(JobConfig cfg, RunSetup setup, Trainer.Outcome out) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("strategy", setup.plan().strategy());
+        s.put("model", setup.net().name());
+        s.put("groups", setup.groups().all().stream().map(g -> g.name()).toList());
+        s.put("best_epoch", out.bestEpoch());
+        s.put("val", out.bestVal().toMap());
+        s.put("test", out.test().toMap());
+        s.put("final_lr", out.finalLr());
+        s.put("steps", out.steps());
+        s.put("skipped_steps", out.skippedSteps());
+        s.put("seconds", out.seconds());
+        return s;
+    }
+}

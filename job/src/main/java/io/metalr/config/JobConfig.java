@@ -1,0 +1,218 @@
+package io.metalr.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+
+import io.metalr.meta.MetaLrSettings;
+import io.metalr.optim.Optimizers;
+import io.metalr.train.StrategyPlan;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The job's configuration: a user's HOCON merged over {@code reference.conf} (which documents
+ * every key and its default), validated once: an unknown key, a wrong type or a bad value is an
+ * error naming the key. Typed views of each section are built from here and nowhere else.
+ */
+public final class JobConfig {
+
+    private final Config config;
+
+    private JobConfig(Config config) {
+        this.config = config;
+    }
+
+    /** The defaults alone. */
+    public static JobConfig defaults() {
+        return of(ConfigFactory.empty());
+    }
+
+    /** A user config (already parsed, overrides applied) over the defaults. */
+    public static JobConfig of(Config user) {
+        Config reference = ConfigFactory.defaultReference(JobConfig.class.getClassLoader());
+        List<String> unknown = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            if (!reference.hasPathOrNull(e.getKey())) {
+                unknown.add(e.getKey());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "unknown configuration key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                            + " (every key is listed with its default in conf/reference.conf)");
+        }
+        Config merged = user.withFallback(reference).resolve();
+        try {
+            merged.checkValid(reference);
+        } catch (ConfigException.ValidationFailed e) {
+            throw new IllegalArgumentException("invalid configuration: " + e.getMessage(), e);
+        }
+        JobConfig c = new JobConfig(merged);
+        c.validate();
+        return c;
+    }
+
+    /** Parses {@code key=value} overrides (HOCON values) over a base config. */
+    public static Config withOverrides(Config base, List<String> overrides) {
+        Config out = base;
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--set needs key=value, got '" + o + "'");
+            }
+            Config one = ConfigFactory.parseString(o.substring(0, eq).trim() + " = " + quoteIfNeeded(o.substring(eq + 1).trim()));
+            out = one.withFallback(out);
+        }
+        return out;
+    }
+
+    private static String quoteIfNeeded(String v) {
+        if (v.isEmpty()) {
+            return "\"\"";
+        }
+        // paths such as hdfs://x/y or /tmp/a.npz are not valid unquoted HOCON
+        if (v.startsWith("[") || v.startsWith("{") || v.startsWith("\"") || v.matches("[A-Za-z0-9_.+-]+")) {
+            return v;
+        }
+        return ConfigValueFactory.fromAnyRef(v).render();
+    }
+
+    public Config raw() {
+        return config;
+    }
+
+    /** The resolved configuration as HOCON, for the run directory. */
+    public String render() {
+        return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    }
+
+    public String string(String key) {
+        return config.getString(key);
+    }
+
+    public int integer(String key) {
+        return config.getInt(key);
+    }
+
+    public double number(String key) {
+        return config.getDouble(key);
+    }
+
+    public boolean bool(String key) {
+        return config.getBoolean(key);
+    }
+
+    public List<String> strings(String key) {
+        return config.getStringList(key);
+    }
+
+    /** An enumerated value; the error names the key and the allowed values. */
+    public <E extends Enum<E>> E choice(String key, Class<E> type) {
+        String v = config.getString(key);
+        try {
+            return Enum.valueOf(type, v.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> allowed = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                allowed.add(c.name().toLowerCase(Locale.ROOT));
+            }
+            throw new IllegalArgumentException(key + " = '" + v + "' is not one of " + String.join(", ", allowed), e);
+        }
+    }
+
+    public MetaLrSettings meta() {
+        try {
+            return new MetaLrSettings(
+                    choice("meta.lookahead", MetaLrSettings.Lookahead.class),
+                    choice("meta.update", MetaLrSettings.LrUpdate.class),
+                    choice("meta.direction", MetaLrSettings.Direction.class),
+                    choice("meta.normalize", MetaLrSettings.Normalize.class),
+                    number("meta.hyper_lr"),
+                    number("meta.lr_lower"),
+                    number("meta.lr_upper"),
+                    integer("meta.hold_head_epochs"),
+                    integer("meta.every"));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    public Optimizers.Settings optimizer() {
+        return new Optimizers.Settings(
+                string("train.optimizer").trim().toLowerCase(Locale.ROOT),
+                number("train.weight_decay"),
+                number("train.beta1"),
+                number("train.beta2"),
+                number("train.eps"),
+                number("train.momentum"),
+                bool("train.nesterov"));
+    }
+
+    public StrategyPlan.Options strategyOptions() {
+        return new StrategyPlan.Options(
+                number("train.lr"),
+                number("strategy_options.backbone_lr_scale"),
+                integer("strategy_options.partial_groups"),
+                number("strategy_options.llrd_factor"));
+    }
+
+    public String strategy() {
+        return string("strategy").trim().toLowerCase(Locale.ROOT);
+    }
+
+    public int metaBatchSize() {
+        int b = integer("meta.batch_size");
+        return b == 0 ? integer("train.batch_size") : b;
+    }
+
+    /** Value checks that the types alone do not catch, each naming its key. */
+    private void validate() {
+        positive("train.epochs");
+        positive("train.batch_size");
+        positive("train.eval_batch_size");
+        nonNegative("train.log_every");
+        nonNegative("meta.batch_size");
+        if (!(number("train.lr") > 0)) {
+            throw new IllegalArgumentException("train.lr must be > 0, got " + number("train.lr"));
+        }
+        oneOf("train.on_nan", "fail", "skip");
+        oneOf("train.select_metric", "accuracy", "auc", "loss");
+        oneOf("train.optimizer", "adam", "adamw", "sgd");
+        oneOf("groups.mode", "auto", "patterns");
+        oneOf("meta.source", "train", "val");
+        oneOf("strategy", StrategyPlan.NAMES);
+        meta();
+        if (integer("data.folds") == 1 || integer("data.folds") < 0) {
+            throw new IllegalArgumentException("data.folds must be 0 (use the data's splits) or at least 2, got " + integer("data.folds"));
+        }
+    }
+
+    private void positive(String key) {
+        if (integer(key) < 1) {
+            throw new IllegalArgumentException(key + " must be >= 1, got " + integer(key));
+        }
+    }
+
+    private void nonNegative(String key) {
+        if (integer(key) < 0) {
+            throw new IllegalArgumentException(key + " must be >= 0, got " + integer(key));
+        }
+    }
+
+    private void oneOf(String key, String... allowed) {
+        String v = string(key).trim().toLowerCase(Locale.ROOT);
+        for (String a : allowed) {
+            if (a.equals(v)) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(key + " = '" + string(key) + "' is not one of " + String.join(", ", allowed));
+    }
+}

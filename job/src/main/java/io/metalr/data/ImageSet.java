@@ -1,0 +1,118 @@
+package io.metalr.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * A decoded, labelled image set in host memory: {@code n} images of {@code channels x height x
+ * width} float32 values (already normalised) and their class labels. Readers produce these; the
+ * trainer cuts batches from them.
+ */
+public final class ImageSet {
+
+    private final String name;
+    private final float[] pixels;
+    private final int[] labels;
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final int numClasses;
+
+    public ImageSet(String name, float[] pixels, int[] labels, int channels, int height, int width, int numClasses) {
+        long per = (long) channels * height * width;
+        if (per * labels.length != pixels.length) {
+            throw new IllegalArgumentException(
+                    name + ": " + pixels.length + " pixel values for " + labels.length + " images of "
+                            + channels + "x" + height + "x" + width);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= numClasses) {
+                throw new IllegalArgumentException(
+                        name + ": row " + i + " has label " + labels[i] + ", outside 0.." + (numClasses - 1));
+            }
+        }
+        this.name = name;
+        this.pixels = pixels;
+        this.labels = labels;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.numClasses = numClasses;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int size() {
+        return labels.length;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    public int label(int i) {
+        return labels[i];
+    }
+
+    public int imageSize() {
+        return channels * height * width;
+    }
+
+    /** Images per class. */
+    public long[] classCounts() {
+        long[] c = new long[numClasses];
+        for (int l : labels) {
+            c[l]++;
+        }
+        return c;
+    }
+
+    /** The images at the given indices, as a new set. */
+    public ImageSet subset(String subsetName, int[] indices) {
+        int per = imageSize();
+        float[] px = new float[indices.length * per];
+        int[] lb = new int[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            System.arraycopy(pixels, indices[k] * per, px, k * per, per);
+            lb[k] = labels[indices[k]];
+        }
+        return new ImageSet(subsetName, px, lb, channels, height, width, numClasses);
+    }
+
+    /** A batch on the manager's device, from the images at the given indices. */
+    public Batch batch(NDManager manager, int[] indices) {
+        int per = imageSize();
+        float[] px = new float[indices.length * per];
+        long[] lb = new long[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            System.arraycopy(pixels, indices[k] * per, px, k * per, per);
+            lb[k] = labels[indices[k]];
+        }
+        NDArray x = manager.create(FloatBuffer.wrap(px), new Shape(indices.length, channels, height, width));
+        return new Batch(x, manager.create(lb));
+    }
+
+    @Override
+    public String toString() {
+        return name + ": " + size() + " images " + channels + "x" + height + "x" + width
+                + ", class counts " + Arrays.toString(classCounts());
+    }
+}

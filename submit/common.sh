@@ -1,0 +1,25 @@
+# Sourced by the submit/ scripts: builds the project when needed and sets JAVA_CMD to a java
+# command line with the job's classpath (the application jar, DJL, and Spark's jars from Maven,
+# since no Spark distribution is needed for local runs).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JOB_JAR="$ROOT/job/target/metalr-job-0.1.0-SNAPSHOT.jar"
+CP_FILE="$ROOT/job/target/classpath.txt"
+
+newest_source() {
+  find "$ROOT/job/src/main" "$ROOT/udf/src/main" "$ROOT/conf" "$ROOT/pom.xml" "$ROOT/job/pom.xml" "$ROOT/udf/pom.xml" \
+    -type f -newer "$JOB_JAR" -print -quit 2>/dev/null
+}
+
+if [[ ! -f "$JOB_JAR" || ! -f "$CP_FILE" || -n "$(newest_source)" ]]; then
+  echo "building metalr-spark (mvn install -DskipTests)..." >&2
+  (cd "$ROOT" && mvn -B -q install -DskipTests -pl udf,job -am >&2)
+  (cd "$ROOT/job" && mvn -B -q dependency:build-classpath -Dmdep.includeScope=compile -Dmdep.outputFile="$CP_FILE" >&2)
+fi
+
+# The flags spark-submit's launcher adds, needed by Spark classes outside spark-submit.
+ADD_OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED)
+JAVA_CMD=(java "${ADD_OPENS[@]}" -Dai.djl.offline=true ${METALR_JAVA_OPTS:-} -cp "$JOB_JAR:$(cat "$CP_FILE")")
