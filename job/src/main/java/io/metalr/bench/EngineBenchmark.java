@@ -41,7 +41,10 @@ public final class EngineBenchmark {
     record Case(String key, String model, int channels, int size, int batch, int warmup, int rounds, int stepsPerRound) {}
 
     public static void main(String[] args) throws Exception {
-        boolean quick = Arrays.asList(args).contains("--quick");
+        List<String> argv = Arrays.asList(args);
+        boolean quick = argv.contains("--quick");
+        // --only small|resnet18|rss runs one part (for profiling); the summary then has only its keys
+        String only = argv.contains("--only") ? argv.get(argv.indexOf("--only") + 1) : null;
         List<Case> cases = List.of(
                 new Case("small", "small_resnet", 1, 28, 64, 10, quick ? 3 : 8, 10),
                 new Case("resnet18", "resnet18", 3, 64, 32, 3, quick ? 2 : 5, 4));
@@ -49,15 +52,20 @@ public final class EngineBenchmark {
         summary.put("bench", "engine");
         summary.put("summary", true);
         for (Case c : cases) {
+            if (only != null && !only.equals(c.key())) {
+                continue;
+            }
             Map<String, Object> r = timeCase(c);
             emit(r);
             summary.put("metalr_over_plain_" + c.key(), r.get("metalr_over_plain"));
             summary.put("plain_ms_" + c.key(), r.get("plain_ms"));
             summary.put("metalr_ms_" + c.key(), r.get("metalr_ms"));
         }
-        Map<String, Object> rss = rssGrowth(quick ? 600 : 2000);
-        emit(rss);
-        summary.put("rss_growth", rss.get("rss_growth"));
+        if (only == null || only.equals("rss")) {
+            Map<String, Object> rss = rssGrowth(quick ? 600 : 2000);
+            emit(rss);
+            summary.put("rss_growth", rss.get("rss_growth"));
+        }
         summary.put("threads", Runtime.getRuntime().availableProcessors());
         emit(summary);
     }

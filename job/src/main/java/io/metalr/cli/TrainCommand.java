@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 
 import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
+import io.metalr.data.ImageSet;
+import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
@@ -37,7 +39,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--config: no such file " + config);
         }
         JobConfig cfg = JobConfig.of(JobConfig.withOverrides(user, overrides));
-        run(cfg);
+        if (cfg.integer("data.folds") >= 2) {
+            crossValidate(cfg);
+        } else {
+            run(cfg);
+        }
         return ExitCodes.OK;
     }
 
@@ -64,6 +70,32 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println("wrote " + run.path().toAbsolutePath());
         }
         return out;
+    }
+
+    /** k-fold cross-validation over all of the data's images (data.folds = k). */
+    static CrossValidation.Result crossValidate(JobConfig cfg) throws Exception {
+        DataSets.Splits data = DataSets.load(cfg);
+        ImageSet all = ImageSet.concat(data.train().name(), data.train(), data.val(), data.test());
+        RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
+        System.out.println("model " + setup.net().name() + ", strategy " + setup.plan().strategy() + ", "
+                + cfg.integer("data.folds") + "-fold cross-validation over " + all);
+        System.out.print(setup.groupTable());
+        CrossValidation.Result cv = CrossValidation.run(cfg, setup, all, cfg.integer("data.folds"),
+                Devices.resolve(cfg.string("device")), System.out::println);
+        System.out.println("cross-validation: " + cv.summary());
+        String dir = cfg.string("run.dir").trim();
+        if (!dir.isEmpty()) {
+            RunDirectory run = new RunDirectory(Path.of(dir));
+            run.writeText("config.conf", cfg.render());
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("strategy", setup.plan().strategy());
+            s.put("model", setup.net().name());
+            s.put("cv", cv.summary().toMap());
+            s.put("folds", cv.folds().stream().map(o -> o.test().toMap()).toList());
+            run.writeJson("summary.json", s);
+            System.out.println("wrote " + run.path().toAbsolutePath());
+        }
+        return cv;
     }
 
     static Map<String, Object> summary(JobConfig cfg, RunSetup setup, Trainer.Outcome out) {

@@ -54,9 +54,38 @@ public final class JobConfig {
         } catch (ConfigException.ValidationFailed e) {
             throw new IllegalArgumentException("invalid configuration: " + e.getMessage(), e);
         }
+        checkTypes(merged, reference);
         JobConfig c = new JobConfig(merged);
         c.validate();
         return c;
+    }
+
+    /**
+     * Reads every key as the type its default has, so a wrong type fails at load naming the key
+     * (Typesafe's own check lets a string stand for a number until it is read).
+     */
+    private static void checkTypes(Config merged, Config reference) {
+        for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+            String key = e.getKey();
+            try {
+                switch (e.getValue().valueType()) {
+                    case NUMBER -> {
+                        Object d = e.getValue().unwrapped();
+                        if (d instanceof Integer || d instanceof Long) {
+                            merged.getLong(key);
+                        } else {
+                            merged.getDouble(key);
+                        }
+                    }
+                    case BOOLEAN -> merged.getBoolean(key);
+                    case STRING -> merged.getString(key);
+                    case LIST -> merged.getList(key);
+                    default -> merged.getValue(key);
+                }
+            } catch (ConfigException ex) {
+                throw new IllegalArgumentException("invalid configuration: " + ex.getMessage(), ex);
+            }
+        }
     }
 
     /** Parses {@code key=value} overrides (HOCON values) over a base config. */
@@ -95,6 +124,11 @@ public final class JobConfig {
 
     public String string(String key) {
         return config.getString(key);
+    }
+
+    /** An enumerated word: trimmed and lower-cased, as validation compares it. */
+    public String word(String key) {
+        return config.getString(key).trim().toLowerCase(Locale.ROOT);
     }
 
     public int integer(String key) {
@@ -146,7 +180,7 @@ public final class JobConfig {
 
     public Optimizers.Settings optimizer() {
         return new Optimizers.Settings(
-                string("train.optimizer").trim().toLowerCase(Locale.ROOT),
+                word("train.optimizer"),
                 number("train.weight_decay"),
                 number("train.beta1"),
                 number("train.beta2"),
@@ -164,7 +198,7 @@ public final class JobConfig {
     }
 
     public String strategy() {
-        return string("strategy").trim().toLowerCase(Locale.ROOT);
+        return word("strategy");
     }
 
     public int metaBatchSize() {
@@ -207,7 +241,7 @@ public final class JobConfig {
     }
 
     private void oneOf(String key, String... allowed) {
-        String v = string(key).trim().toLowerCase(Locale.ROOT);
+        String v = word(key);
         for (String a : allowed) {
             if (a.equals(v)) {
                 return;

@@ -20,7 +20,7 @@ public final class DataSets {
     private DataSets() {}
 
     public static Splits load(JobConfig cfg) {
-        String format = cfg.string("data.format").trim();
+        String format = cfg.word("data.format");
         if (format.equals("synthetic")) {
             String task = cfg.string("data.synthetic.task");
             int classes = cfg.integer("data.synthetic.classes");

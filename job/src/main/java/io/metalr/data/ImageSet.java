@@ -97,6 +97,28 @@ public final class ImageSet {
         return new ImageSet(subsetName, px, lb, channels, height, width, numClasses);
     }
 
+    /** The images of several sets of one shape, in order. */
+    public static ImageSet concat(String name, ImageSet... sets) {
+        ImageSet first = sets[0];
+        int per = first.imageSize();
+        int n = 0;
+        for (ImageSet s : sets) {
+            if (s.imageSize() != per || s.channels != first.channels || s.numClasses != first.numClasses) {
+                throw new IllegalArgumentException("cannot join " + s.name + " and " + first.name + ": shapes or classes differ");
+            }
+            n += s.size();
+        }
+        float[] px = new float[n * per];
+        int[] lb = new int[n];
+        int at = 0;
+        for (ImageSet s : sets) {
+            System.arraycopy(s.pixels, 0, px, at * per, s.size() * per);
+            System.arraycopy(s.labels, 0, lb, at, s.size());
+            at += s.size();
+        }
+        return new ImageSet(name, px, lb, first.channels, first.height, first.width, first.numClasses);
+    }
+
     /** A batch on the manager's device, from the images at the given indices. */
     public Batch batch(NDManager manager, int[] indices) {
         int per = imageSize();

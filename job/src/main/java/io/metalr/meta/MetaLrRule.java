@@ -56,7 +56,15 @@ public final class MetaLrRule {
                 }
             }
             double hAll = normalized(-s * dot, vv, dd);
-            double next = step(lr[d - 1], hAll);
+            // the shared rate, read from a group that moves (a held head keeps its own value)
+            int from = d - 1;
+            for (int j = 0; j < d; j++) {
+                if (learnable[j]) {
+                    from = j;
+                    break;
+                }
+            }
+            double next = step(lr[from], hAll);
             for (int j = 0; j < d; j++) {
                 h[j] = hAll;
                 if (learnable[j]) {

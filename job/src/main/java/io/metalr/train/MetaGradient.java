@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * The meta pass: the validation loss at the lookahead {@code theta' = theta - s * alpha_group * d}
  * and the per-group sums {@code <grad L_val(theta'), d>}, {@code |grad L_val(theta')|^2},
- * {@code |d|^2} from which {@link io.metalr.meta.MetaLrRule} makes the hypergradient. The formula
+ * {@code |d|^2} (the norms only when asked: the cosine rule needs them) from which {@link io.metalr.meta.MetaLrRule} makes the hypergradient. The formula
  * {@code dL_val/d alpha_j = -s <grad L_val(theta')_j, d_j>} is exact for any fixed direction d,
  * because theta' is linear in alpha.
  */
@@ -45,6 +45,7 @@ public final class MetaGradient {
             int sign,
             ParamLookup fixed,
             Batch meta,
+            boolean withNorms,
             NDManager scratch) {
         Map<String, NDArray> lookahead = new java.util.HashMap<>();
         for (int i = 0; i < params.size(); i++) {
@@ -56,23 +57,28 @@ public final class MetaGradient {
             return a != null ? a : fixed.get(name);
         };
         ModelCompute.Gradients val = ModelCompute.lossAndGradients(net, at, params, meta, scratch);
-        // three scalars per parameter, fetched from the device in one transfer
+        // one to three scalars per parameter, fetched from the device in one transfer
+        int per = withNorms ? 3 : 1;
         NDList stats = new NDList();
         for (String name : params) {
             NDArray gv = val.grads().get(name);
             NDArray dir = d.get(name);
             stats.add(gv.mul(dir).sum());
-            stats.add(gv.mul(gv).sum());
-            stats.add(dir.mul(dir).sum());
+            if (withNorms) {
+                stats.add(gv.mul(gv).sum());
+                stats.add(dir.mul(dir).sum());
+            }
         }
         stats.add(val.loss());
         double[] host = NDArrays.stack(stats).toType(DataType.FLOAT64, false).toDoubleArray();
         GroupSums sums = GroupSums.zeros(numGroups);
         for (int i = 0; i < params.size(); i++) {
             int grp = groupOf[i];
-            sums.dot()[grp] += host[3 * i];
-            sums.valNormSq()[grp] += host[3 * i + 1];
-            sums.dirNormSq()[grp] += host[3 * i + 2];
+            sums.dot()[grp] += host[per * i];
+            if (withNorms) {
+                sums.valNormSq()[grp] += host[per * i + 1];
+                sums.dirNormSq()[grp] += host[per * i + 2];
+            }
         }
         return new Result(host[host.length - 1], sums);
     }

@@ -25,7 +25,7 @@ public record RunSetup(Network net, LayerGroups groups, StrategyPlan plan, Linke
 
     public static RunSetup from(JobConfig cfg, int inChannels, int numClasses) {
         Network net = Models.create(cfg.string("model.name"), inChannels, numClasses);
-        LayerGroups groups = cfg.string("groups.mode").equals("patterns")
+        LayerGroups groups = cfg.word("groups.mode").equals("patterns")
                 ? LayerGroups.fromPatterns(net, cfg.strings("groups.patterns"))
                 : LayerGroups.auto(net);
         StrategyPlan plan = StrategyPlan.of(cfg.strategy(), groups, cfg.strategyOptions());

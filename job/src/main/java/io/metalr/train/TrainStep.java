@@ -7,6 +7,7 @@ import io.metalr.groups.LayerGroups;
 import io.metalr.meta.MetaLrRule;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.Network;
+import io.metalr.nn.ParamLookup;
 import io.metalr.nn.Scratch;
 import io.metalr.nn.Weights;
 import io.metalr.optim.Optimizer;
@@ -21,7 +22,8 @@ import java.util.Map;
  * One optimizer step, with a MetaLR learning-rate update when one is due:
  *
  * <ol>
- *   <li>g = grad of the training loss at theta (running stats move once, as in PyTorch);
+ *   <li>g = grad of the training loss at theta (running stats move once, as in PyTorch, but
+ *       only when the loss is finite: a skipped step leaves the model untouched);
  *   <li>the optimizer advances its state and proposes u (theta will move by -alpha * u);
  *   <li>meta step: theta' = theta - s * alpha_group * d with d = g (paper) or u (optimizer
  *       direction); one forward and backward of the validation loss at theta', with scratch
@@ -97,13 +99,24 @@ public final class TrainStep implements AutoCloseable {
     public StepReport run(Batch train, Batch meta, int epoch, long step) {
         double[] before = lr.clone();
         try (NDManager scratch = weights.manager().newSubManager()) {
+            // running stats move on copies, committed only once the loss is known to be finite
+            Map<String, NDArray> staged = new LinkedHashMap<>();
+            for (String name : lookaheadBuffers.keySet()) {
+                staged.put(name, Scratch.alias(weights.get(name), scratch).duplicate());
+            }
+            ParamLookup trainView = name -> {
+                NDArray b = staged.get(name);
+                return b != null ? b : weights.get(name);
+            };
             ModelCompute.Gradients g =
-                    ModelCompute.lossAndGradients(net, weights.lookup(), learnableParams, train, scratch);
+                    ModelCompute.lossAndGradients(net, trainView, learnableParams, train, scratch);
             double trainLoss = g.loss().getFloat();
             long correct = g.correct().getLong();
             if (!Double.isFinite(trainLoss)) {
                 return nonFinite("training loss", trainLoss, epoch, step, before, correct, train.size());
             }
+            // the model's buffer takes over the staged tensor (no copy); the staged handle is released
+            staged.forEach((name, b) -> weights.get(name).intern(b));
             optimizer.beginStep();
             Map<String, NDArray> theta = new LinkedHashMap<>();
             Map<String, NDArray> u = new LinkedHashMap<>();
@@ -118,7 +131,8 @@ public final class TrainStep implements AutoCloseable {
                 Map<String, NDArray> d = rule.settings().direction() == MetaLrSettings.Direction.SGD ? g.grads() : u;
                 MetaGradient.Result pass = MetaGradient.compute(
                         net, learnableParams, groupOfLearnable, groups.size(), theta, d, lr,
-                        rule.settings().lookahead().sign, this::lookaheadFixed, meta, scratch);
+                        rule.settings().lookahead().sign, this::lookaheadFixed, meta,
+                        rule.settings().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
                 metaLoss = pass.loss();
                 if (!Double.isFinite(metaLoss)) {
                     if (!skipNonFinite) {

@@ -59,13 +59,14 @@ public final class Trainer {
         int evalBatch = cfg.integer("train.eval_batch_size");
         long seed = cfg.integer("train.seed");
         int logEvery = cfg.integer("train.log_every");
-        boolean skipNan = cfg.string("train.on_nan").equals("skip");
-        ImageSet metaSource = cfg.string("meta.source").equals("val") ? val : train;
+        boolean skipNan = cfg.word("train.on_nan").equals("skip");
+        ImageSet metaSource = cfg.word("meta.source").equals("val") ? val : train;
         MetaLrSettings meta = cfg.meta();
-        ModelSelection selection = ModelSelection.forMetric(cfg.string("train.select_metric"));
+        ModelSelection selection = ModelSelection.forMetric(cfg.word("train.select_metric"));
         long started = System.nanoTime();
         List<EpochResult> history = new ArrayList<>();
         LinkedHashMap<String, float[]> best = null;
+        int bestEpoch = -1;
         long steps = 0;
         long skipped = 0;
         int stepsPerEpoch = BatchOrder.epoch(train.size(), batchSize, seed, 0).size();
@@ -107,14 +108,20 @@ public final class Trainer {
                 EpochResult er = new EpochResult(epoch, steps, seen == 0 ? Double.NaN : lossSum / seen,
                         seen == 0 ? Double.NaN : (double) correct / seen, v, lr, (System.nanoTime() - epochStart) / 1e9);
                 history.add(er);
-                if (selection.offer(epoch, steps, v) || best == null) {
+                if (selection.offer(epoch, steps, v)) {
                     best = weights.toHost();
+                    bestEpoch = epoch;
                 }
                 log.accept(Progress.epochLine(er, epochs));
             }
+            if (best == null) {
+                // the metric was never defined (e.g. AUC on a validation set lacking a class): keep the last epoch
+                best = weights.toHost();
+                bestEpoch = epochs - 1;
+                log.accept("model selection: " + cfg.word("train.select_metric") + " was undefined in every epoch; keeping the last epoch");
+            }
             weights.load(best);
             ClassificationMetrics testMetrics = test == null ? null : Evaluator.evaluate(weights, test, evalBatch);
-            int bestEpoch = selection.hasBest() ? selection.bestEpoch() : epochs - 1;
             return new Outcome(history, bestEpoch, history.get(bestEpoch).val(), testMetrics, best,
                     step.learningRates(), steps, skipped, (System.nanoTime() - started) / 1e9);
         }

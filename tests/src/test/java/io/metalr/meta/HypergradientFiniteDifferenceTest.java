@@ -78,7 +78,7 @@ class HypergradientFiniteDifferenceTest {
             Map<String, NDArray> buffers = w.scratchBuffers(m);
             MetaGradient.Result analytic = MetaGradient.compute(
                     net, params, groupOf, groups.size(), theta, d, lr, sign,
-                    p -> buffers.getOrDefault(p, w.get(p)), meta, m);
+                    p -> buffers.getOrDefault(p, w.get(p)), meta, true, m);
 
             double[] fd = new double[groups.size()];
             double maxFd = 0;

@@ -1,0 +1,46 @@
+package io.metalr.train;
+
+import ai.djl.Device;
+import io.metalr.config.JobConfig;
+import io.metalr.data.Folds;
+import io.metalr.data.ImageSet;
+import io.metalr.eval.ClassificationMetrics;
+import io.metalr.eval.CrossValidationSummary;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+
+/**
+ * k-fold cross-validation as the reference reports it: fold i is the test set, fold i+1 the
+ * validation set for model selection, the rest trains; the summary is the mean and sd of the
+ * test metrics and the summed confusion matrix.
+ */
+public final class CrossValidation {
+
+    /** Per-fold outcomes and their summary. */
+    public record Result(List<Trainer.Outcome> folds, CrossValidationSummary summary) {}
+
+    private CrossValidation() {}
+
+    public static Result run(JobConfig cfg, RunSetup setup, ImageSet all, int k, Device device, Consumer<String> log) {
+        int[] fold = Folds.assign(all, k, cfg.integer("train.seed"));
+        List<Trainer.Outcome> outcomes = new ArrayList<>();
+        List<ClassificationMetrics> tests = new ArrayList<>();
+        for (int f = 0; f < k; f++) {
+            int testFold = f;
+            int valFold = (f + 1) % k;
+            int[] trainIdx = IntStream.range(0, fold.length).filter(i -> fold[i] != testFold && fold[i] != valFold).toArray();
+            ImageSet train = all.subset(all.name() + "-fold" + f + "-train", trainIdx);
+            ImageSet val = all.subset(all.name() + "-fold" + f + "-val", Folds.select(fold, valFold, true));
+            ImageSet test = all.subset(all.name() + "-fold" + f + "-test", Folds.select(fold, testFold, true));
+            log.accept("fold " + (f + 1) + "/" + k + ": train " + train.size() + ", val " + val.size() + ", test " + test.size());
+            Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(), device, log);
+            Trainer.Outcome out = trainer.fit(setup.initial(), train, val, test, null);
+            outcomes.add(out);
+            tests.add(out.test());
+        }
+        return new Result(outcomes, CrossValidationSummary.of(tests));
+    }
+}
