@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
  * small labelled target task with MetaLR and with the baselines, and prints the comparison.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Pre-train, then compare MetaLR with baselines.")
-public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--dir", description = "where runs are written (default: ${DEFAULT-VALUE})")
     Path dir = Path.of("runs/demo");
@@ -49,20 +49,14 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     "data.synthetic { task = stripes, classes = 4, train = 256, val = 128, test = 512 }",
                     "run.dir = \"" + dir.resolve(strategy) + "\""))));
             rows.add(String.format(Locale.ROOT, "%-14s %8.3f %8.3f   %s", strategy,
-                    out.test().accuracy(), out.test().macroAuc(), Arrays.toString(out.finalLr())));
+                    out.test().accuracy(), out.test().macroAuc(), rates(out.finalLr())));
         }
         System.out.println("\nstrategy       test acc test auc   final group LRs");
         rows.forEach(System.out::println);
         return ExitCodes.OK;
     }
 
-    private static final class Arrays {
-        static String toString(double[] v) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < v.length; i++) {
-                sb.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.1e", v[i]));
-            }
-            return sb.append(']').toString();
-        }
+    private static String rates(double[] v) {
+        return java.util.Arrays.stream(v).mapToObj(x -> String.format(Locale.ROOT, "%.1e", x)).toList().toString();
     }
 }

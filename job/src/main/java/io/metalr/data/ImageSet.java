@@ -87,14 +87,21 @@ public final class ImageSet {
 
     /** The images at the given indices, as a new set. */
     public ImageSet subset(String subsetName, int[] indices) {
-        int per = imageSize();
-        float[] px = new float[indices.length * per];
         int[] lb = new int[indices.length];
         for (int k = 0; k < indices.length; k++) {
-            System.arraycopy(pixels, indices[k] * per, px, k * per, per);
             lb[k] = labels[indices[k]];
         }
-        return new ImageSet(subsetName, px, lb, channels, height, width, numClasses);
+        return new ImageSet(subsetName, gather(indices), lb, channels, height, width, numClasses);
+    }
+
+    /** The pixels of the given images, one after the other. */
+    private float[] gather(int[] indices) {
+        int per = imageSize();
+        float[] px = new float[indices.length * per];
+        for (int k = 0; k < indices.length; k++) {
+            System.arraycopy(pixels, indices[k] * per, px, k * per, per);
+        }
+        return px;
     }
 
     /** The images of several sets of one shape, in order. */
@@ -121,14 +128,11 @@ public final class ImageSet {
 
     /** A batch on the manager's device, from the images at the given indices. */
     public Batch batch(NDManager manager, int[] indices) {
-        int per = imageSize();
-        float[] px = new float[indices.length * per];
         long[] lb = new long[indices.length];
         for (int k = 0; k < indices.length; k++) {
-            System.arraycopy(pixels, indices[k] * per, px, k * per, per);
             lb[k] = labels[indices[k]];
         }
-        NDArray x = manager.create(FloatBuffer.wrap(px), new Shape(indices.length, channels, height, width));
+        NDArray x = manager.create(FloatBuffer.wrap(gather(indices)), new Shape(indices.length, channels, height, width));
         return new Batch(x, manager.create(lb));
     }
 

@@ -3,9 +3,8 @@ package io.metalr.model;
 import static io.metalr.nn.Layers.*;
 
 import ai.djl.ndarray.NDArray;
-import io.metalr.nn.Network;
+import io.metalr.nn.BaseNetwork;
 import io.metalr.nn.ParamLookup;
-import io.metalr.nn.ParamSpec;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,19 +15,15 @@ import java.util.List;
  * torchvision's "v1.5"), with a 7x7 stride-2 stem and max-pool. The same builder makes the small
  * CPU network: a 3x3 stem without max-pool and narrow stages.
  */
-public final class ResNet implements Network {
+public final class ResNet extends BaseNetwork {
 
     /** One stage: its block count, output width (before expansion) and first stride. */
     private record Stage(int blocks, int planes, int stride) {}
 
-    private final String name;
-    private final int inChannels;
-    private final int numClasses;
     private final boolean bottleneck;
     private final boolean imagenetStem;
     private final int stemWidth;
     private final List<Stage> stages;
-    private final List<ParamSpec> params = new ArrayList<>();
     /** Per block, in order: its prefix, stride and whether it has a downsample branch. */
     private final List<Block> blocks = new ArrayList<>();
 
@@ -42,9 +37,7 @@ public final class ResNet implements Network {
             boolean imagenetStem,
             int stemWidth,
             List<Stage> stages) {
-        this.name = name;
-        this.inChannels = inChannels;
-        this.numClasses = numClasses;
+        super(name, inChannels, numClasses);
         this.bottleneck = bottleneck;
         this.imagenetStem = imagenetStem;
         this.stemWidth = stemWidth;
@@ -91,7 +84,7 @@ public final class ResNet implements Network {
     }
 
     private void declare() {
-        declareConv(params, "conv1", inChannels, stemWidth, imagenetStem ? 7 : 3, false);
+        declareConv(params, "conv1", inChannels(), stemWidth, imagenetStem ? 7 : 3, false);
         declareBatchNorm(params, "bn1", stemWidth);
         int inplanes = stemWidth;
         for (int s = 0; s < stages.size(); s++) {
@@ -122,27 +115,7 @@ public final class ResNet implements Network {
                 inplanes = out;
             }
         }
-        declareLinear(params, "fc", inplanes, numClasses);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public List<ParamSpec> params() {
-        return params;
-    }
-
-    @Override
-    public int inChannels() {
-        return inChannels;
-    }
-
-    @Override
-    public int numClasses() {
-        return numClasses;
+        declareLinear(params, "fc", inplanes, numClasses());
     }
 
     @Override
