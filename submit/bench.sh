@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs benchmark NAME and prints JSON lines; the last line is the summary object.
 #   submit/bench.sh engine     plain vs MetaLR step time, small CNN and ResNet-18; RSS growth
+#   submit/bench.sh data       decode + preprocess + augment images/s (one thread) vs training images/s
 set -euo pipefail
-name="${1:?usage: submit/bench.sh NAME (engine)}"
+name="${1:?usage: submit/bench.sh NAME (engine, data)}"
 shift
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 case "$name" in
   engine) exec "${JAVA_CMD[@]}" io.metalr.bench.EngineBenchmark "$@" ;;
-  *) echo "unknown benchmark '$name'; known: engine" >&2; exit 2 ;;
+  data) exec "${JAVA_CMD[@]}" io.metalr.bench.DataBenchmark "$@" ;;
+  *) echo "unknown benchmark '$name'; known: engine, data" >&2; exit 2 ;;
 esac

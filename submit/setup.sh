@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a Debian machine (run as root, or with sudo available):
-# a JDK 17 and Maven. Safe to run again. Elsewhere, install Java 17+ and Maven 3.8+ yourself.
+# a JDK 17 and Maven, and the two Debian packages the demo data come from (Fashion-MNIST, the
+# source task; the MRI templates of mricron, the target task). Safe to run again. Elsewhere,
+# install Java 17+ and Maven 3.8+ yourself; the demo then tells you which data files it needs.
 set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
+[[ -d /usr/share/datasets/fashion-mnist ]] || need+=(dataset-fashion-mnist)
+[[ -d /usr/share/mricron/templates ]] || need+=(mricron-data)
 if ((${#need[@]})); then
   if ! command -v apt-get >/dev/null; then
-    echo "missing ${need[*]}: install Java 17+ and Maven 3.8+ (apt-get is not available here)" >&2
+    echo "missing: ${need[*]} (Debian package names). apt-get is not available here: install Java 17+ and" >&2
+    echo "Maven 3.8+, and for the demo put Fashion-MNIST's IDX files in /usr/share/datasets/fashion-mnist" >&2
+    echo "and mricron's templates (ch2better.nii.gz, aal.nii.gz) in /usr/share/mricron/templates." >&2
     exit 1
   fi
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "missing: ${need[*]}; run this script as root to install them" >&2; exit 1; }
+    SUDO=sudo
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.optim.Optimizers;
 import io.metalr.train.StrategyPlan;
+import io.metalr.udf.image.Augmenter;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -197,6 +198,23 @@ public final class JobConfig {
                 number("strategy_options.llrd_factor"));
     }
 
+    /** Training-time augmentation (data.augment). */
+    public Augmenter augmenter() {
+        List<Double> scale = config.getDoubleList("data.augment.scale");
+        List<Double> ratio = config.getDoubleList("data.augment.ratio");
+        if (scale.size() != 2 || ratio.size() != 2) {
+            throw new IllegalArgumentException("data.augment.scale and data.augment.ratio need two numbers each, [min, max]");
+        }
+        if (!(scale.get(0) > 0 && scale.get(0) <= scale.get(1) && scale.get(1) <= 1)) {
+            throw new IllegalArgumentException("data.augment.scale must be [min, max] with 0 < min <= max <= 1, got " + scale);
+        }
+        if (!(ratio.get(0) > 0 && ratio.get(0) <= ratio.get(1))) {
+            throw new IllegalArgumentException("data.augment.ratio must be [min, max] with 0 < min <= max, got " + ratio);
+        }
+        return new Augmenter(scale.get(0), scale.get(1), ratio.get(0), ratio.get(1),
+                bool("data.augment.hflip"), bool("data.augment.enabled"));
+    }
+
     public String strategy() {
         return word("strategy");
     }
@@ -223,6 +241,7 @@ public final class JobConfig {
         oneOf("meta.source", "train", "val");
         oneOf("strategy", StrategyPlan.NAMES);
         meta();
+        augmenter();
         if (integer("data.folds") == 1 || integer("data.folds") < 0) {
             throw new IllegalArgumentException("data.folds must be 0 (use the data's splits) or at least 2, got " + integer("data.folds"));
         }

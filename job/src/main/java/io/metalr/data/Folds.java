@@ -1,37 +1,28 @@
 package io.metalr.data;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-
 /**
- * Stratified k-fold assignment: each class's images are shuffled with the seed and dealt round
- * robin over the folds, so every fold holds each class within one image of its share.
+ * Stratified k-fold assignment, by {@link Splits#folds}: every fold holds each class within one
+ * image of its share; with patient ids, all images of a patient share a fold.
  */
 public final class Folds {
 
     private Folds() {}
 
-    /** The fold of each image. */
+    /** The fold of each image (no patient ids: every image is its own group). */
     public static int[] assign(ImageSet data, int k, long seed) {
+        return assign(data, null, k, seed);
+    }
+
+    /** The fold of each image, keeping each patient's images in one fold; patientIds may be null. */
+    public static int[] assign(ImageSet data, String[] patientIds, int k, long seed) {
         if (k < 2 || k > data.size()) {
             throw new IllegalArgumentException("data.folds must be in 2.." + data.size() + ", got " + k);
         }
-        int[] fold = new int[data.size()];
-        int next = 0;
-        for (int c = 0; c < data.numClasses(); c++) {
-            List<Integer> members = new ArrayList<>();
-            for (int i = 0; i < data.size(); i++) {
-                if (data.label(i) == c) {
-                    members.add(i);
-                }
-            }
-            int[] order = BatchOrder.permutation(members.size(), new SplittableRandom(BatchOrder.mix(seed, c, 0xF01D)));
-            for (int j : order) {
-                fold[members.get(j)] = next++ % k;
-            }
+        int[] labels = new int[data.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = data.label(i);
         }
-        return fold;
+        return Splits.folds(labels, patientIds, k, seed);
     }
 
     /** The indices whose fold is (or is not) f. */

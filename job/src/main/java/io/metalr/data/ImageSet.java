@@ -3,6 +3,7 @@ package io.metalr.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.metalr.udf.image.Augmenter;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -124,6 +125,25 @@ public final class ImageSet {
             at += s.size();
         }
         return new ImageSet(name, px, lb, first.channels, first.height, first.width, first.numClasses);
+    }
+
+    /**
+     * A training batch with augmentation: each image is cropped, resized back and maybe flipped as
+     * {@code augmenter} draws for (seed, epoch, image index), so a rerun or a retried task sees
+     * the same pixels.
+     */
+    public Batch augmentedBatch(NDManager manager, int[] indices, Augmenter augmenter, long seed, int epoch) {
+        int per = imageSize();
+        float[] px = new float[indices.length * per];
+        float[] one = new float[per];
+        long[] lb = new long[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            System.arraycopy(pixels, indices[k] * per, one, 0, per);
+            augmenter.apply(one, channels, height, width, px, k * per, seed, epoch, indices[k]);
+            lb[k] = labels[indices[k]];
+        }
+        NDArray x = manager.create(FloatBuffer.wrap(px), new Shape(indices.length, channels, height, width));
+        return new Batch(x, manager.create(lb));
     }
 
     /** A batch on the manager's device, from the images at the given indices. */

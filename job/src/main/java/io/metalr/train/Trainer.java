@@ -14,6 +14,7 @@ import io.metalr.nn.Network;
 import io.metalr.nn.Weights;
 import io.metalr.optim.Optimizer;
 import io.metalr.optim.Optimizers;
+import io.metalr.udf.image.Augmenter;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,6 +63,7 @@ public final class Trainer {
         boolean skipNan = cfg.word("train.on_nan").equals("skip");
         ImageSet metaSource = cfg.word("meta.source").equals("val") ? val : train;
         MetaLrSettings meta = cfg.meta();
+        Augmenter augmenter = cfg.augmenter();
         ModelSelection selection = ModelSelection.forMetric(cfg.word("train.select_metric"));
         long started = System.nanoTime();
         List<EpochResult> history = new ArrayList<>();
@@ -83,7 +85,9 @@ public final class Trainer {
                 for (int[] idx : BatchOrder.epoch(train.size(), batchSize, seed, epoch)) {
                     StepReport r;
                     try (NDManager batchManager = NDManager.newBaseManager(device)) {
-                        Batch b = train.batch(batchManager, idx);
+                        Batch b = augmenter.enabled()
+                                ? train.augmentedBatch(batchManager, idx, augmenter, seed, epoch)
+                                : train.batch(batchManager, idx);
                         Batch m = plan.learning() == StrategyPlan.Learning.FIXED ? null
                                 : metaSource.batch(batchManager, BatchOrder.metaBatch(metaSource.size(), metaBatch, seed, epoch, steps));
                         r = step.run(b, m, epoch, steps);

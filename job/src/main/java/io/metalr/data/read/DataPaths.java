@@ -1,0 +1,250 @@
+package io.metalr.data.read;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Every file the readers touch goes through here, and so through the Hadoop {@link FileSystem} API:
+ * {@code file://}, {@code hdfs://}, {@code s3a://} or a path without a scheme. A path without a
+ * scheme is resolved the way {@code spark.read} resolves it: against {@code fs.defaultFS}, which is
+ * the local file system unless the cluster's configuration names another.
+ *
+ * <p>The Hadoop configuration is the active Spark session's ({@code spark.hadoop.*} settings, such
+ * as S3A credentials, apply) when there is one, else a default {@link Configuration}; every method
+ * also takes an explicit one. File systems come from Hadoop's cache and are never closed here.
+ *
+ * <p>A missing path is a {@link FileNotFoundException} whose message names the path.
+ */
+public final class DataPaths {
+
+    private DataPaths() {}
+
+    /** The Hadoop configuration to use: the active Spark session's if any, else a default one. */
+    public static Configuration configuration() {
+        try {
+            Configuration fromSpark = SparkHolder.activeHadoopConfiguration();
+            if (fromSpark != null) {
+                return fromSpark;
+            }
+        } catch (LinkageError e) {
+            // Spark SQL is not on the class path (a plain JVM): Hadoop's defaults serve.
+        }
+        return new Configuration();
+    }
+
+    /** The Hadoop path for a path string (a URI, or a path without a scheme). */
+    public static Path toPath(String path) {
+        if (path == null || path.isBlank()) {
+            throw new IllegalArgumentException("empty data path");
+        }
+        try {
+            return new Path(path);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a valid path: '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** The file system that holds {@code path}, via {@link FileSystem#get(URI, Configuration)}. */
+    public static FileSystem fileSystem(String path, Configuration conf) throws IOException {
+        URI uri = toPath(path).toUri();
+        try {
+            return FileSystem.get(uri, conf);
+        } catch (IOException e) {
+            throw new IOException(path + ": no file system for it: " + e.getMessage(), e);
+        }
+    }
+
+    public static boolean exists(String path) throws IOException {
+        return exists(path, configuration());
+    }
+
+    public static boolean exists(String path, Configuration conf) throws IOException {
+        return fileSystem(path, conf).exists(toPath(path));
+    }
+
+    public static boolean isDirectory(String path) throws IOException {
+        return isDirectory(path, configuration());
+    }
+
+    public static boolean isDirectory(String path, Configuration conf) throws IOException {
+        try {
+            return fileSystem(path, conf).getFileStatus(toPath(path)).isDirectory();
+        } catch (FileNotFoundException e) {
+            throw notFound(path, e);
+        }
+    }
+
+    /** Opens a file as it is stored (no decompression). */
+    public static InputStream open(String path) throws IOException {
+        return open(path, configuration());
+    }
+
+    public static InputStream open(String path, Configuration conf) throws IOException {
+        Path p = toPath(path);
+        FileSystem fs = fileSystem(path, conf);
+        try {
+            if (fs.getFileStatus(p).isDirectory()) {
+                throw new IOException(path + ": is a directory, not a file");
+            }
+            return fs.open(p);
+        } catch (FileNotFoundException e) {
+            throw notFound(path, e);
+        }
+    }
+
+    /** Opens a file, gunzipping it on the fly when its name ends in {@code .gz}. */
+    public static InputStream openMaybeGunzip(String path) throws IOException {
+        return openMaybeGunzip(path, configuration());
+    }
+
+    public static InputStream openMaybeGunzip(String path, Configuration conf) throws IOException {
+        InputStream in = open(path, conf);
+        if (!isGzipName(path)) {
+            return in;
+        }
+        try {
+            return new GZIPInputStream(in, 1 << 16);
+        } catch (IOException e) {
+            in.close();
+            throw new IOException(path + ": not a gzip file: " + e.getMessage(), e);
+        }
+    }
+
+    /** All bytes of a file as stored. */
+    public static byte[] readAllBytes(String path) throws IOException {
+        return readAllBytes(path, false, configuration());
+    }
+
+    /**
+     * All bytes of a file, gunzipped when {@code gunzip} is set and its name ends in {@code .gz}. A
+     * truncated or corrupt gzip stream is an {@link IOException} naming the path.
+     */
+    public static byte[] readAllBytes(String path, boolean gunzip) throws IOException {
+        return readAllBytes(path, gunzip, configuration());
+    }
+
+    public static byte[] readAllBytes(String path, boolean gunzip, Configuration conf) throws IOException {
+        try (InputStream in = gunzip ? openMaybeGunzip(path, conf) : open(path, conf)) {
+            return in.readAllBytes();
+        } catch (EOFException | ZipException e) {
+            throw new IOException(path + ": truncated or corrupt gzip data: " + e.getMessage(), e);
+        } catch (OutOfMemoryError e) {
+            throw new IOException(path + ": too large to read into memory (at most 2 GiB)", e);
+        }
+    }
+
+    /**
+     * As many bytes as can be read: a truncated gzip stream yields what it held up to the cut, and
+     * {@code truncated[0]} is set (for readers that count a cut-off tail as bad records).
+     */
+    static byte[] readAvailableBytes(String path, boolean gunzip, boolean[] truncated, Configuration conf)
+            throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+        try (InputStream in = gunzip ? openMaybeGunzip(path, conf) : open(path, conf)) {
+            byte[] buf = new byte[1 << 16];
+            try {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    out.write(buf, 0, n);
+                }
+            } catch (EOFException | ZipException e) {
+                truncated[0] = true;
+            }
+        } catch (OutOfMemoryError e) {
+            throw new IOException(path + ": too large to read into memory (at most 2 GiB)", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The entries of a directory as full path strings, sorted by name. */
+    public static List<String> list(String dir) throws IOException {
+        return list(dir, configuration());
+    }
+
+    public static List<String> list(String dir, Configuration conf) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (FileStatus s : listStatus(dir, conf)) {
+            out.add(s.getPath().toString());
+        }
+        return out;
+    }
+
+    /** The entries of a directory, sorted by name. */
+    static List<FileStatus> listStatus(String dir, Configuration conf) throws IOException {
+        Path p = toPath(dir);
+        FileSystem fs = fileSystem(dir, conf);
+        FileStatus[] all;
+        try {
+            if (!fs.getFileStatus(p).isDirectory()) {
+                throw new IOException(dir + ": not a directory");
+            }
+            all = fs.listStatus(p);
+        } catch (FileNotFoundException e) {
+            throw notFound(dir, e);
+        }
+        List<FileStatus> out = new ArrayList<>(List.of(all));
+        out.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+        return out;
+    }
+
+    /**
+     * {@code child} resolved against the directory {@code parentDir}, unless it is absolute or
+     * carries a scheme of its own ({@code s3a://b/x.png}, {@code file:/x.png}).
+     */
+    public static String resolve(String parentDir, String child) {
+        Path c = toPath(child);
+        if (c.isAbsolute() || c.toUri().getScheme() != null) {
+            return c.toString();
+        }
+        return new Path(toPath(parentDir), c).toString();
+    }
+
+    /** The last component of a path ("x.npz" for "s3a://b/d/x.npz"). */
+    public static String name(String path) {
+        return toPath(path).getName();
+    }
+
+    /** The folder that holds a path. */
+    public static String parent(String path) {
+        Path parent = toPath(path).getParent();
+        if (parent == null) {
+            throw new IllegalArgumentException(path + ": has no parent folder");
+        }
+        return parent.toString();
+    }
+
+    static boolean isGzipName(String path) {
+        return path.toLowerCase(Locale.ROOT).endsWith(".gz");
+    }
+
+    private static FileNotFoundException notFound(String path, FileNotFoundException cause) {
+        FileNotFoundException e = new FileNotFoundException(path + ": no such file or directory");
+        e.initCause(cause);
+        return e;
+    }
+
+    /** Kept apart so that a JVM without Spark SQL never loads {@code SparkSession}. */
+    private static final class SparkHolder {
+        static Configuration activeHadoopConfiguration() {
+            var active = org.apache.spark.sql.SparkSession.getActiveSession();
+            if (active.isDefined()) {
+                return active.get().sparkContext().hadoopConfiguration();
+            }
+            var dflt = org.apache.spark.sql.SparkSession.getDefaultSession();
+            return dflt.isDefined() ? dflt.get().sparkContext().hadoopConfiguration() : null;
+        }
+    }
+}

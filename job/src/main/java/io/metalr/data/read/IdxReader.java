@@ -1,0 +1,153 @@
+package io.metalr.data.read;
+
+import io.metalr.udf.image.BadRecordException;
+import io.metalr.udf.image.Image;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+
+/**
+ * The MNIST IDX format, as MNIST and Fashion-MNIST ship it: a directory holding
+ * {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}
+ * and {@code t10k-labels-idx1-ubyte}, each raw or {@code .gz} (a "." in place of the "-" before
+ * {@code idx}, as some copies name them, works too). train is split "train", t10k split "test"; a
+ * directory may hold only one of the two pairs.
+ *
+ * <p>Images: magic {@code 0x00000803} (unsigned bytes, 3 dimensions), big-endian int32 dimensions
+ * N, H, W; pixels scaled by 1/255. Labels: magic {@code 0x00000801}, N. Image and label counts that
+ * differ are an error naming both files. A file cut short (raw or gzip) leaves its last records
+ * incomplete: they are bad records, so SKIP counts them. A label above 9 is a bad record.
+ *
+ * <p>Class names: Fashion-MNIST's ten when the directory's name contains "fashion" (any case),
+ * else the digits "0".."9". Sample ids look like {@code train-images-idx3-ubyte.gz[17]}.
+ */
+public final class IdxReader {
+
+    /** Fashion-MNIST's class names, by label. */
+    public static final List<String> FASHION_CLASSES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+    /** MNIST's class names, by label. */
+    public static final List<String> DIGIT_CLASSES = SampleSets.numbered(10);
+
+    private static final int IMAGES_MAGIC = 0x00000803;
+    private static final int LABELS_MAGIC = 0x00000801;
+
+    private IdxReader() {}
+
+    public static SampleSet read(String dir, OnBadRecord onBad) throws IOException {
+        return read(dir, onBad, DataPaths.configuration());
+    }
+
+    public static SampleSet read(String dir, OnBadRecord onBad, Configuration conf) throws IOException {
+        List<FileStatus> entries = DataPaths.listStatus(dir, conf);
+        String dirName = DataPaths.name(dir);
+        List<String> classes = dirName.toLowerCase(Locale.ROOT).contains("fashion") ? FASHION_CLASSES : DIGIT_CLASSES;
+        List<Sample> samples = new ArrayList<>();
+        long[] skipped = {0};
+        List<String> splits = new ArrayList<>();
+        for (String[] part : new String[][] {{"train", "train"}, {"t10k", "test"}}) {
+            String images = find(entries, part[0], "images", "idx3-ubyte");
+            String labels = find(entries, part[0], "labels", "idx1-ubyte");
+            if (images == null && labels == null) {
+                continue;
+            }
+            if (images == null || labels == null) {
+                throw new FileNotFoundException(dir + ": has " + DataPaths.name(images != null ? images : labels)
+                        + " but no " + part[0] + "-" + (images == null ? "images-idx3-ubyte" : "labels-idx1-ubyte")
+                        + "[.gz]");
+            }
+            splits.add(part[1]);
+            readPair(images, labels, part[1], classes.size(), onBad, conf, samples, skipped);
+        }
+        if (splits.isEmpty()) {
+            throw new FileNotFoundException(dir + ": no IDX files (train-images-idx3-ubyte[.gz],"
+                    + " train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])");
+        }
+        return SampleSets.finish(dirName, samples, classes, skipped[0], splits);
+    }
+
+    private static String find(List<FileStatus> entries, String prefix, String kind, String suffix) {
+        for (String sep : new String[] {"-", "."}) {
+            String want = prefix + "-" + kind + sep + suffix;
+            for (FileStatus s : entries) {
+                String n = s.getPath().getName();
+                if (s.isFile() && (n.equals(want) || n.equals(want + ".gz"))) {
+                    return s.getPath().toString();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void readPair(String imagesPath, String labelsPath, String split, int numClasses,
+            OnBadRecord onBad, Configuration conf, List<Sample> out, long[] skipped) throws IOException {
+        String imagesName = DataPaths.name(imagesPath);
+        String labelsName = DataPaths.name(labelsPath);
+        ByteBuffer img = ByteBuffer.wrap(readLenient(imagesPath, conf));
+        ByteBuffer lab = ByteBuffer.wrap(readLenient(labelsPath, conf));
+        if (img.limit() < 16 || img.getInt(0) != IMAGES_MAGIC) {
+            throw new BadRecordException(imagesName + ": not an IDX image file (magic "
+                    + (img.limit() >= 4 ? String.format("0x%08x", img.getInt(0)) : "missing")
+                    + ", expected 0x00000803: unsigned bytes, 3 dimensions)");
+        }
+        if (lab.limit() < 8 || lab.getInt(0) != LABELS_MAGIC) {
+            throw new BadRecordException(labelsName + ": not an IDX label file (magic "
+                    + (lab.limit() >= 4 ? String.format("0x%08x", lab.getInt(0)) : "missing")
+                    + ", expected 0x00000801)");
+        }
+        int n = img.getInt(4);
+        int h = img.getInt(8);
+        int w = img.getInt(12);
+        int nLabels = lab.getInt(4);
+        if (n < 0 || h < 1 || w < 1 || (long) h * w > Integer.MAX_VALUE) {
+            throw new BadRecordException(imagesName + ": bad IDX dimensions " + n + " x " + h + " x " + w);
+        }
+        if (n != nLabels) {
+            throw new BadRecordException(imagesName + " holds " + n + " images but " + labelsName
+                    + " holds " + nLabels + " labels");
+        }
+        int per = h * w;
+        long imagesPresent = (img.limit() - 16L) / per;
+        long labelsPresent = lab.limit() - 8L;
+        for (int i = 0; i < n; i++) {
+            String id = imagesName + "[" + i + "]";
+            try {
+                if (i >= imagesPresent) {
+                    throw new BadRecordException(id + ": truncated file: header says " + n + " images of "
+                            + h + "x" + w + ", only " + imagesPresent + " complete");
+                }
+                if (i >= labelsPresent) {
+                    throw new BadRecordException(labelsName + "[" + i + "]: truncated file: header says " + n
+                            + " labels, only " + labelsPresent + " present");
+                }
+                int label = lab.get(8 + i) & 0xff;
+                if (label >= numClasses) {
+                    throw new BadRecordException(labelsName + "[" + i + "]: label " + label
+                            + " is out of range [0, " + numClasses + ")");
+                }
+                float[] data = new float[per];
+                int base = 16 + i * per;
+                for (int k = 0; k < per; k++) {
+                    data[k] = (img.get(base + k) & 0xff) / 255f;
+                }
+                out.add(new Sample(id, new Image(data, 1, h, w), label, null, split));
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped[0]++;
+            }
+        }
+    }
+
+    private static byte[] readLenient(String path, Configuration conf) throws IOException {
+        boolean[] truncated = {false};
+        return DataPaths.readAvailableBytes(path, true, truncated, conf);
+    }
+}

@@ -1,0 +1,384 @@
+package io.metalr.data.read;
+
+import io.metalr.udf.image.BadRecordException;
+import io.metalr.udf.image.Image;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructField;
+
+/**
+ * A manifest that lists image files: CSV (a header row, then one row per image; RFC 4180 quoting,
+ * so fields may hold commas, doubled quotes and line breaks; UTF-8, optionally {@code .gz}) or
+ * Parquet (read with Spark), with columns {@code path}, {@code label}, optional {@code patient_id}
+ * and optional {@code split} (column names in any case; other columns are ignored).
+ *
+ * <p>Paths are relative to the manifest's folder unless absolute or a URI; the images are PNG or
+ * JPEG. A label is an integer or a class name: when {@code classNames} is given, a name from it or
+ * an integer below its size; otherwise, when most labels are integers the labels are integers
+ * (class names "0".."K-1", K = the largest + 1) and a label that is not one is a bad record, else
+ * every label is a class name and the sorted distinct names are the classes. {@code split} is
+ * train, val (valid, validation) or test, or blank.
+ *
+ * <p>Bad records (a missing or corrupt image, a missing, negative, unknown or non-integer label, an
+ * unknown split, a different shape under {@code sameShape}) name the row:
+ * {@code manifest.csv row 7: label 'x' is not an integer}. CSV rows are counted with the header as
+ * row 1, so row N is line N of the file unless a quoted field spans lines; Parquet rows are counted
+ * from 1 in the order Spark reads them.
+ *
+ * <p>Parquet goes through {@code SparkSession.active()} when there is one, else a {@code local[1]}
+ * session built here and left running (see {@link SparkTables#session()}).
+ */
+public final class ManifestReader {
+
+    private ManifestReader() {}
+
+    public static SampleSet read(String path, OnBadRecord onBad) throws IOException {
+        return read(path, onBad, false, null, DataPaths.configuration());
+    }
+
+    /**
+     * @param sameShape whether every image must have the first good image's shape
+     * @param classNames the classes by index, or null to take them from the labels
+     */
+    public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames)
+            throws IOException {
+        return read(path, onBad, sameShape, classNames, DataPaths.configuration());
+    }
+
+    public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
+            Configuration conf) throws IOException {
+        if (!DataPaths.exists(path, conf)) {
+            throw new FileNotFoundException(path + ": no such manifest");
+        }
+        String name = DataPaths.name(path);
+        List<Row5> rows = isParquet(path, conf) ? parquetRows(path) : csvRows(path, name, conf);
+        return toSamples(rows, path, name, onBad, sameShape, classNames, conf);
+    }
+
+    /** One manifest row: its number (for messages) and its five fields as text (null = absent). */
+    record Row5(long row, String path, String label, String patientId, String split) {}
+
+    private static boolean isParquet(String path, Configuration conf) throws IOException {
+        String n = path.toLowerCase(Locale.ROOT);
+        if (n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".txt")) {
+            return false;
+        }
+        if (n.endsWith(".parquet") || n.endsWith(".parq") || DataPaths.isDirectory(path, conf)) {
+            return true;
+        }
+        try (InputStream in = DataPaths.open(path, conf)) {
+            byte[] magic = in.readNBytes(4);
+            return Arrays.equals(magic, "PAR1".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    // ---------------------------------------------------------------- CSV
+
+    private static List<Row5> csvRows(String path, String name, Configuration conf) throws IOException {
+        String text;
+        try (InputStream in = DataPaths.openMaybeGunzip(path, conf)) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        List<List<String>> records = parseCsv(text, name);
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException(name + ": empty manifest (no header row)");
+        }
+        List<String> header = records.get(0);
+        int pathCol = column(header, "path");
+        int labelCol = column(header, "label");
+        int patientCol = column(header, "patient_id");
+        int splitCol = column(header, "split");
+        if (pathCol < 0 || labelCol < 0) {
+            throw new IllegalArgumentException(name + ": the header row must name the columns path and label"
+                    + " (optional: patient_id, split); it has " + header);
+        }
+        List<Row5> rows = new ArrayList<>();
+        for (int r = 1; r < records.size(); r++) {
+            List<String> f = records.get(r);
+            if (f.size() == 1 && f.get(0).isBlank()) {
+                continue; // blank line
+            }
+            long row = r + 1;
+            rows.add(new Row5(row, at(f, pathCol), at(f, labelCol), at(f, patientCol), at(f, splitCol)));
+        }
+        return rows;
+    }
+
+    private static int column(List<String> header, String name) {
+        for (int i = 0; i < header.size(); i++) {
+            if (header.get(i).trim().toLowerCase(Locale.ROOT).equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String at(List<String> fields, int col) {
+        return col >= 0 && col < fields.size() ? fields.get(col) : null;
+    }
+
+    /** RFC 4180: fields separated by commas, optionally quoted; "" is a quote inside quotes. */
+    static List<List<String>> parseCsv(String text, String name) {
+        List<List<String>> records = new ArrayList<>();
+        List<String> fields = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        boolean any = false;
+        int line = 1;
+        int quoteLine = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                        field.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    if (c == '\n') {
+                        line++;
+                    }
+                    field.append(c);
+                }
+                continue;
+            }
+            switch (c) {
+                case '"':
+                    quoted = true;
+                    quoteLine = line;
+                    any = true;
+                    break;
+                case ',':
+                    fields.add(field.toString());
+                    field.setLength(0);
+                    any = true;
+                    break;
+                case '\r':
+                    break;
+                case '\n':
+                    fields.add(field.toString());
+                    records.add(fields);
+                    fields = new ArrayList<>();
+                    field.setLength(0);
+                    any = false;
+                    line++;
+                    break;
+                default:
+                    field.append(c);
+                    any = true;
+            }
+        }
+        if (quoted) {
+            throw new IllegalArgumentException(name + ": a quoted field opened on line " + quoteLine + " never closes");
+        }
+        if (any || field.length() > 0) {
+            fields.add(field.toString());
+            records.add(fields);
+        }
+        return records;
+    }
+
+    // ---------------------------------------------------------------- Parquet
+
+    private static List<Row5> parquetRows(String path) {
+        Dataset<Row> df = SparkTables.readParquet(path);
+        StructField pathF = SparkTables.field(df.schema(), "path");
+        StructField labelF = SparkTables.field(df.schema(), "label");
+        StructField patientF = SparkTables.field(df.schema(), "patient_id");
+        StructField splitF = SparkTables.field(df.schema(), "split");
+        if (pathF == null || labelF == null) {
+            throw new IllegalArgumentException(path + ": a Parquet manifest needs the columns path and label"
+                    + " (optional: patient_id, split); it has " + SparkTables.names(df.schema()));
+        }
+        Column none = functions.lit(null).cast("string");
+        Dataset<Row> sel = df.select(
+                functions.col(pathF.name()).cast("string"),
+                functions.col(labelF.name()).cast("string"),
+                patientF == null ? none : functions.col(patientF.name()).cast("string"),
+                splitF == null ? none : functions.col(splitF.name()).cast("string"));
+        List<Row5> rows = new ArrayList<>();
+        long n = 0;
+        for (Iterator<Row> it = sel.toLocalIterator(); it.hasNext(); ) {
+            Row r = it.next();
+            n++;
+            rows.add(new Row5(n, r.getString(0), r.getString(1), r.getString(2), r.getString(3)));
+        }
+        return rows;
+    }
+
+    // ---------------------------------------------------------------- rows to samples
+
+    private static SampleSet toSamples(List<Row5> rows, String path, String name, OnBadRecord onBad,
+            boolean sameShape, List<String> classNames, Configuration conf) throws IOException {
+        Labels labels = Labels.of(rows.stream().map(Row5::label).toList(), classNames);
+        String folder = DataPaths.parent(path);
+        List<Sample> samples = new ArrayList<>();
+        Set<String> splits = new LinkedHashSet<>();
+        long skipped = 0;
+        int[] shape = null;
+        long shapeRow = 0;
+        long withSplit = 0;
+        long withoutSplit = 0;
+        for (Row5 r : rows) {
+            String where = name + " row " + r.row();
+            boolean hasSplit = r.split() != null && !r.split().isBlank();
+            if (hasSplit && SampleSets.normalize(r.split()) != null) {
+                splits.add(SampleSets.normalize(r.split()));
+            }
+            withSplit = hasSplit && withSplit == 0 ? r.row() : withSplit;
+            withoutSplit = !hasSplit && withoutSplit == 0 ? r.row() : withoutSplit;
+            try {
+                if (r.path() == null || r.path().isBlank()) {
+                    throw new BadRecordException(where + ": no path");
+                }
+                int label = labels.parse(r.label(), where);
+                String split = null;
+                if (hasSplit) {
+                    split = SampleSets.normalize(r.split());
+                    if (split == null) {
+                        throw new BadRecordException(where + ": split '" + r.split() + "' is not train, val or test");
+                    }
+                }
+                String file;
+                try {
+                    file = DataPaths.resolve(folder, r.path().trim());
+                } catch (IllegalArgumentException e) {
+                    throw new BadRecordException(where + ": bad path '" + r.path() + "': " + e.getMessage(), e);
+                }
+                Image image;
+                try {
+                    image = ImageFolderReader.decode(file, conf);
+                } catch (BadRecordException e) {
+                    throw new BadRecordException(where + ": " + e.getMessage(), e);
+                }
+                if (sameShape) {
+                    int[] s = {image.channels(), image.height(), image.width()};
+                    if (shape == null) {
+                        shape = s;
+                        shapeRow = r.row();
+                    } else if (!Arrays.equals(shape, s)) {
+                        throw new BadRecordException(where + ": image " + file + " has shape " + s[0] + "x" + s[1]
+                                + "x" + s[2] + ", the set's is " + shape[0] + "x" + shape[1] + "x" + shape[2]
+                                + " (row " + shapeRow + ")");
+                    }
+                }
+                String patient = r.patientId() == null || r.patientId().isBlank() ? null : r.patientId().trim();
+                samples.add(new Sample(file, image, label, patient, split));
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped++;
+            }
+        }
+        if (withSplit > 0 && withoutSplit > 0) {
+            throw new BadRecordException(name + ": row " + withoutSplit + " has no split while row " + withSplit
+                    + " has one: give every row a split, or none");
+        }
+        return SampleSets.finish(name, samples, labels.classNames(), skipped, splits);
+    }
+
+    /** How a manifest's label text becomes a class index. */
+    record Labels(List<String> classNames, Map<String, Integer> byName, boolean integers) {
+
+        static Labels of(List<String> all, List<String> given) {
+            if (given != null) {
+                if (given.isEmpty()) {
+                    throw new IllegalArgumentException("classNames must not be empty");
+                }
+                Map<String, Integer> byName = new java.util.HashMap<>();
+                for (int i = 0; i < given.size(); i++) {
+                    byName.put(given.get(i), i);
+                }
+                return new Labels(List.copyOf(given), byName, false);
+            }
+            long ints = 0;
+            long nonBlank = 0;
+            long max = -1;
+            TreeSet<String> names = new TreeSet<>();
+            for (String l : all) {
+                if (l == null || l.isBlank()) {
+                    continue;
+                }
+                nonBlank++;
+                names.add(l.trim());
+                Long v = integer(l);
+                if (v != null) {
+                    ints++;
+                    if (v < Integer.MAX_VALUE) {
+                        max = Math.max(max, v);
+                    }
+                }
+            }
+            if (nonBlank > 0 && ints * 2 >= nonBlank) {
+                return new Labels(SampleSets.numbered((int) Math.max(max + 1, 0)), Map.of(), true);
+            }
+            Map<String, Integer> byName = new java.util.HashMap<>();
+            List<String> list = new ArrayList<>(names);
+            for (int i = 0; i < list.size(); i++) {
+                byName.put(list.get(i), i);
+            }
+            return new Labels(list, byName, false);
+        }
+
+        int parse(String text, String where) {
+            if (text == null || text.isBlank()) {
+                throw new BadRecordException(where + ": no label");
+            }
+            String t = text.trim();
+            Integer named = byName.get(t);
+            if (named != null) {
+                return named;
+            }
+            Long v = integer(t);
+            if (v == null) {
+                throw new BadRecordException(where + ": label '" + t + "' is "
+                        + (integers ? "not an integer" : "not a class name of " + classNames));
+            }
+            if (v < 0 || v >= classNames.size()) {
+                throw new BadRecordException(where + ": label " + v + " is out of range [0, " + classNames.size() + ")");
+            }
+            return v.intValue();
+        }
+
+        /** "3", "-1", "3.0" as integers; anything else null. */
+        static Long integer(String text) {
+            String t = text.trim();
+            try {
+                return Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                // maybe 3.0
+            }
+            try {
+                double d = Double.parseDouble(t);
+                if (!t.toLowerCase(Locale.ROOT).contains("n") && d == Math.rint(d) && Math.abs(d) < 1e15) {
+                    return (long) d;
+                }
+            } catch (NumberFormatException e) {
+                // not a number
+            }
+            return null;
+        }
+    }
+}

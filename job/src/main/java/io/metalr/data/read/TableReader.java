@@ -1,0 +1,229 @@
+package io.metalr.data.read;
+
+import io.metalr.udf.image.BadRecordException;
+import io.metalr.udf.image.Image;
+import io.metalr.udf.image.ImageDecoder;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A Parquet table (a file, or a Spark table's folder) whose rows are images, read with Spark:
+ * either a BINARY column {@code image} (PNG or JPEG bytes, decoded with {@link ImageDecoder}) or an
+ * ARRAY&lt;FLOAT&gt; (or ARRAY&lt;DOUBLE&gt;) column {@code pixels} in channel, row, column order
+ * plus integer columns {@code channels}, {@code height}, {@code width}; an integer {@code label}
+ * (INT, LONG, SHORT or BYTE); optional {@code patient_id} and {@code split} (train, val, test, or
+ * null). When both {@code image} and {@code pixels} are present, {@code image} is used. Column names
+ * match in any case; other columns are ignored.
+ *
+ * <p>{@code pixels} are taken as stored (expected in [0, 1]). Bad records name the row, counted from
+ * 1 in the order Spark reads the table ({@code images.parquet row 12: pixel 40 is NaN}): a null or
+ * undecodable image, pixels whose count is not channels x height x width, a NaN or infinite pixel,
+ * a null, negative or (with {@code classNames}) too large label, an unknown split, a shape that
+ * differs from the first image's under {@code sameShape}.
+ *
+ * <p>Class names are {@code classNames} when given, else "0".."K-1" with K the largest label + 1.
+ * Sample ids are {@code <table>[row]}. Spark: {@code SparkSession.active()} when there is one, else a
+ * {@code local[1]} session built here and left running. Rows stream to the driver with
+ * {@code toLocalIterator}, one partition at a time.
+ */
+public final class TableReader {
+
+    private TableReader() {}
+
+    public static SampleSet read(String path, OnBadRecord onBad) throws IOException {
+        return read(path, onBad, false, null, DataPaths.configuration());
+    }
+
+    public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames)
+            throws IOException {
+        return read(path, onBad, sameShape, classNames, DataPaths.configuration());
+    }
+
+    public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
+            Configuration conf) throws IOException {
+        if (!DataPaths.exists(path, conf)) {
+            throw new FileNotFoundException(path + ": no such table");
+        }
+        String name = DataPaths.name(path);
+        Dataset<Row> df = SparkTables.readParquet(path);
+        StructType schema = df.schema();
+        StructField image = SparkTables.field(schema, "image");
+        StructField pixels = SparkTables.field(schema, "pixels");
+        StructField label = SparkTables.field(schema, "label");
+        StructField patient = SparkTables.field(schema, "patient_id");
+        StructField split = SparkTables.field(schema, "split");
+        String has = " (it has " + SparkTables.names(schema) + ")";
+        if (label == null || !isInteger(label.dataType())) {
+            throw new IllegalArgumentException(path + ": needs an integer column label" + has);
+        }
+        boolean bytes = image != null;
+        if (bytes && !(image.dataType() instanceof BinaryType)) {
+            throw new IllegalArgumentException(path + ": column image must be BINARY (PNG/JPEG bytes)" + has);
+        }
+        if (!bytes) {
+            if (pixels == null) {
+                throw new IllegalArgumentException(path + ": needs a BINARY column image, or an ARRAY<FLOAT> column"
+                        + " pixels with INT columns channels, height, width" + has);
+            }
+            if (!(pixels.dataType() instanceof ArrayType at)
+                    || !(at.elementType() instanceof FloatType || at.elementType() instanceof DoubleType)) {
+                throw new IllegalArgumentException(path + ": column pixels must be ARRAY<FLOAT>" + has);
+            }
+            for (String dim : List.of("channels", "height", "width")) {
+                StructField f = SparkTables.field(schema, dim);
+                if (f == null || !isInteger(f.dataType())) {
+                    throw new IllegalArgumentException(path + ": pixels needs an INT column " + dim + has);
+                }
+            }
+        }
+        Column none = functions.lit(null).cast("string");
+        List<Column> cols = new ArrayList<>();
+        cols.add(functions.col(label.name()).cast("long"));
+        cols.add(patient == null ? none : functions.col(patient.name()).cast("string"));
+        cols.add(split == null ? none : functions.col(split.name()).cast("string"));
+        if (bytes) {
+            cols.add(functions.col(image.name()));
+        } else {
+            cols.add(functions.col(pixels.name()).cast("array<float>"));
+            for (String dim : List.of("channels", "height", "width")) {
+                cols.add(functions.col(SparkTables.field(schema, dim).name()).cast("long"));
+            }
+        }
+        Dataset<Row> sel = df.select(cols.toArray(new Column[0]));
+
+        List<Sample> samples = new ArrayList<>();
+        Set<String> splits = new LinkedHashSet<>();
+        long skipped = 0;
+        long row = 0;
+        long maxLabel = -1;
+        int[] shape = null;
+        long shapeRow = 0;
+        long withSplit = 0;
+        long withoutSplit = 0;
+        for (Iterator<Row> it = sel.toLocalIterator(); it.hasNext(); ) {
+            Row r = it.next();
+            row++;
+            String where = name + " row " + row;
+            String splitText = r.isNullAt(2) ? null : r.getString(2);
+            boolean hasSplit = splitText != null && !splitText.isBlank();
+            if (hasSplit && SampleSets.normalize(splitText) != null) {
+                splits.add(SampleSets.normalize(splitText));
+            }
+            withSplit = hasSplit && withSplit == 0 ? row : withSplit;
+            withoutSplit = !hasSplit && withoutSplit == 0 ? row : withoutSplit;
+            try {
+                if (r.isNullAt(0)) {
+                    throw new BadRecordException(where + ": no label");
+                }
+                long lab = r.getLong(0);
+                if (lab < 0 || (classNames != null && lab >= classNames.size()) || lab >= Integer.MAX_VALUE) {
+                    throw new BadRecordException(where + ": label " + lab + " is out of range"
+                            + (classNames != null ? " [0, " + classNames.size() + ")" : " (negative)"));
+                }
+                String splitName = null;
+                if (hasSplit) {
+                    splitName = SampleSets.normalize(splitText);
+                    if (splitName == null) {
+                        throw new BadRecordException(where + ": split '" + splitText + "' is not train, val or test");
+                    }
+                }
+                Image img = bytes ? decodeImage(r, where) : pixelImage(r, where);
+                if (sameShape) {
+                    int[] s = {img.channels(), img.height(), img.width()};
+                    if (shape == null) {
+                        shape = s;
+                        shapeRow = row;
+                    } else if (!Arrays.equals(shape, s)) {
+                        throw new BadRecordException(where + ": shape " + s[0] + "x" + s[1] + "x" + s[2]
+                                + " differs from the set's " + shape[0] + "x" + shape[1] + "x" + shape[2]
+                                + " (row " + shapeRow + ")");
+                    }
+                }
+                String patientId = r.isNullAt(1) || r.getString(1).isBlank() ? null : r.getString(1).trim();
+                samples.add(new Sample(name + "[" + row + "]", img, (int) lab, patientId, splitName));
+                maxLabel = Math.max(maxLabel, lab);
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped++;
+            }
+        }
+        if (withSplit > 0 && withoutSplit > 0) {
+            throw new BadRecordException(name + ": row " + withoutSplit + " has no split while row " + withSplit
+                    + " has one: give every row a split, or none");
+        }
+        List<String> classes = classNames != null ? List.copyOf(classNames) : SampleSets.numbered((int) (maxLabel + 1));
+        return SampleSets.finish(name, samples, classes, skipped, splits);
+    }
+
+    private static boolean isInteger(DataType t) {
+        return t instanceof IntegerType || t instanceof LongType || t instanceof ShortType || t instanceof ByteType;
+    }
+
+    private static Image decodeImage(Row r, String where) {
+        if (r.isNullAt(3)) {
+            throw new BadRecordException(where + ": no image bytes");
+        }
+        byte[] b = (byte[]) r.get(3);
+        Image img;
+        try {
+            img = ImageDecoder.decode(b, where);
+        } catch (BadRecordException e) {
+            throw e.getMessage() != null && e.getMessage().contains(where) ? e
+                    : new BadRecordException(where + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new BadRecordException(where + ": not a readable image: " + e, e);
+        }
+        return img;
+    }
+
+    private static Image pixelImage(Row r, String where) {
+        if (r.isNullAt(3) || r.isNullAt(4) || r.isNullAt(5) || r.isNullAt(6)) {
+            throw new BadRecordException(where + ": null pixels, channels, height or width");
+        }
+        List<Object> px = r.getList(3);
+        long c = r.getLong(4);
+        long h = r.getLong(5);
+        long w = r.getLong(6);
+        if (c < 1 || h < 1 || w < 1 || c * h * w != px.size()) {
+            throw new BadRecordException(where + ": wrong shape: " + px.size() + " pixels for channels x height x width = "
+                    + c + "x" + h + "x" + w);
+        }
+        float[] data = new float[px.size()];
+        for (int i = 0; i < data.length; i++) {
+            Object o = px.get(i);
+            if (o == null) {
+                throw new BadRecordException(where + ": pixel " + i + " is null");
+            }
+            float v = ((Number) o).floatValue();
+            if (Float.isNaN(v) || Float.isInfinite(v)) {
+                throw new BadRecordException(where + ": pixel " + i + " is " + v);
+            }
+            data[i] = v;
+        }
+        return new Image(data, (int) c, (int) h, (int) w);
+    }
+}

@@ -1,0 +1,151 @@
+package io.metalr.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.input.PortableDataStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Paths on HDFS: an in-JVM MiniDFSCluster (one datanode, 127.0.0.1, under a temp dir), files written
+ * through the Hadoop FileSystem API, read back through {@code FileSystem.get(hdfs://127.0.0.1:port/...)}
+ * and through a local Spark context, which shows the shaded minicluster and Spark 4's jars share
+ * one JVM.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HdfsTest {
+
+    @TempDir
+    static java.nio.file.Path base;
+
+    private static MiniDFSCluster cluster;
+    private static String root;
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        Configuration conf = new Configuration();
+        conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
+        conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+        conf.set("dfs.datanode.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.hostname", "127.0.0.1");
+        conf.setBoolean("dfs.permissions.enabled", false);
+        conf.setInt("dfs.replication", 1);
+        conf.setLong("dfs.blocksize", 1024 * 1024);
+        cluster = new MiniDFSCluster.Builder(conf, base.resolve("dfs").toFile())
+                .numDataNodes(1)
+                .format(true)
+                .build();
+        cluster.waitActive();
+        root = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.shutdown(true);
+            cluster = null;
+        }
+    }
+
+    /** A client configuration that bypasses the FileSystem cache, so nothing outlives the test. */
+    private static Configuration client() {
+        Configuration conf = new Configuration();
+        conf.setBoolean("fs.hdfs.impl.disable.cache", true);
+        return conf;
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void writtenBytesReadBackThroughAnHdfsUri() throws IOException {
+        // more than one block (1 MiB) so a read crosses a block boundary
+        byte[] data = bytes(1024 * 1024 + 4321, 7);
+        String file = root + "/data/set1/images.bin";
+        try (FileSystem fs = FileSystem.get(URI.create(root + "/"), client())) {
+            try (FSDataOutputStream out = fs.create(new Path(file), false)) {
+                out.write(data);
+            }
+        }
+        try (FileSystem fs = FileSystem.get(URI.create(file), client())) {
+            assertEquals("hdfs", fs.getScheme());
+            Path p = new Path(URI.create(file));
+            assertTrue(fs.exists(p));
+            assertFalse(fs.exists(new Path(root + "/data/set1/missing.bin")));
+            FileStatus st = fs.getFileStatus(p);
+            assertEquals(data.length, st.getLen());
+            assertTrue(st.isFile());
+            byte[] back = new byte[(int) st.getLen()];
+            try (FSDataInputStream in = fs.open(p)) {
+                in.readFully(0, back);
+            }
+            assertArrayEquals(data, back);
+            FileStatus[] listed = fs.listStatus(new Path(root + "/data/set1"));
+            assertEquals(1, listed.length);
+            assertEquals("images.bin", listed[0].getPath().getName());
+        }
+    }
+
+    @Test
+    void sparkReadsTheSameFilesFromTheMiniCluster() throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        files.put("a.bin", bytes(1000, 1));
+        files.put("b.bin", bytes(2000, 2));
+        files.put("c.bin", bytes(3, 3));
+        try (FileSystem fs = FileSystem.get(URI.create(root + "/"), client())) {
+            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                try (FSDataOutputStream out = fs.create(new Path(root + "/spark/" + e.getKey()))) {
+                    out.write(e.getValue());
+                }
+            }
+        }
+        java.nio.file.Path sparkTmp = Files.createDirectories(base.resolve("spark-local"));
+        SparkConf sc = new SparkConf().setMaster("local[1]").setAppName("hdfs-test")
+                .set("spark.ui.enabled", "false")
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.local.dir", sparkTmp.toString())
+                .set("spark.hadoop.fs.hdfs.impl.disable.cache", "true");
+        try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
+            JavaPairRDD<String, PortableDataStream> rdd = jsc.binaryFiles(root + "/spark");
+            List<scala.Tuple2<String, byte[]>> got = rdd.mapValues(PortableDataStream::toArray).collect();
+            assertEquals(files.size(), got.size());
+            for (scala.Tuple2<String, byte[]> t : got) {
+                String name = t._1().substring(t._1().lastIndexOf('/') + 1);
+                assertTrue(t._1().startsWith(root + "/spark/") || t._1().startsWith("hdfs://"), t._1());
+                assertArrayEquals(files.get(name), t._2(), name + " " + Arrays.toString(Arrays.copyOf(t._2(), 4)));
+            }
+        }
+    }
+}
