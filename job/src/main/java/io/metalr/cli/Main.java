@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "metalr-spark 0.1.0",
         description = "Fine-tune pretrained networks with MetaLR (learned per-layer learning rates).",
-        subcommands = {TrainCommand.class, DemoCommand.class})
+        subcommands = {TrainCommand.class, PrepareCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
     @Override

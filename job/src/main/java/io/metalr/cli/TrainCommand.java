@@ -49,11 +49,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Trains once and writes the run directory when {@code run.dir} is set; returns the outcome. */
     static Trainer.Outcome run(JobConfig cfg) throws Exception {
-        DataSets.Splits data = DataSets.load(cfg);
+        DataSets.Loaded data = DataSets.load(cfg);
         RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
         System.out.println("model " + setup.net().name() + ", " + setup.net().trainableCount()
                 + " trainable parameters, strategy " + setup.plan().strategy());
-        System.out.println(data.train() + "\n" + data.val() + "\n" + data.test());
+        System.out.println(data.description());
         System.out.print(setup.groupTable());
         Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
                 Devices.resolve(cfg.string("device")), System.out::println);
@@ -66,7 +66,7 @@ public final class TrainCommand implements Callable<Integer> {
             RunDirectory run = new RunDirectory(Path.of(dir));
             run.writeText("config.conf", cfg.render());
             run.writeWeights("model/weights.ndlist", setup.net(), out.bestWeights());
-            run.writeJson("summary.json", summary(cfg, setup, out));
+            run.writeJson("summary.json", summary(cfg, setup, data, out));
             System.out.println("wrote " + run.path().toAbsolutePath());
         }
         return out;
@@ -74,7 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** k-fold cross-validation over all of the data's images (data.folds = k). */
     static CrossValidation.Result crossValidate(JobConfig cfg) throws Exception {
-        DataSets.Splits data = DataSets.load(cfg);
+        DataSets.Loaded data = DataSets.load(cfg);
         ImageSet all = ImageSet.concat(data.train().name(), data.train(), data.val(), data.test());
         RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
         System.out.println("model " + setup.net().name() + ", strategy " + setup.plan().strategy() + ", "
@@ -98,7 +98,7 @@ public final class TrainCommand implements Callable<Integer> {
         return cv;
     }
 
-    static Map<String, Object> summary(JobConfig cfg, RunSetup setup, Trainer.Outcome out) {
+    static Map<String, Object> summary(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("strategy", setup.plan().strategy());
         s.put("model", setup.net().name());
@@ -106,9 +106,11 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("best_epoch", out.bestEpoch());
         s.put("val", out.bestVal().toMap());
         s.put("test", out.test().toMap());
+        s.put("classes", data.classNames());
         s.put("final_lr", out.finalLr());
         s.put("steps", out.steps());
         s.put("skipped_steps", out.skippedSteps());
+        s.put("skipped_records", data.skipped());
         s.put("seconds", out.seconds());
         return s;
     }

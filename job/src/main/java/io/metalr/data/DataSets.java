@@ -1,12 +1,37 @@
 package io.metalr.data;
 
 import io.metalr.config.JobConfig;
+import io.metalr.data.read.IdxReader;
+import io.metalr.data.read.ImageFolderReader;
+import io.metalr.data.read.ManifestReader;
+import io.metalr.data.read.MedMnistReader;
+import io.metalr.data.read.NiftiReader;
+import io.metalr.data.read.NiftiSettings;
+import io.metalr.data.read.OnBadRecord;
+import io.metalr.data.read.Sample;
+import io.metalr.data.read.SampleSet;
+import io.metalr.data.read.TableReader;
+import io.metalr.udf.image.BadRecordException;
+import io.metalr.udf.image.Image;
+import io.metalr.udf.image.Preprocessor;
 
-/** Loads the configured data set as train / validation / test splits. */
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The configured data set, read, preprocessed and split: readers (by {@code data.format}) give
+ * samples, the preprocessor brings every image to one size, channel count and normalisation
+ * (bad records fail or are skipped and counted), and the data's own split, or a stratified split
+ * grouped by patient, makes train / val / test.
+ */
 public final class DataSets {
 
-    /** The three splits of a run. */
-    public record Splits(ImageSet train, ImageSet val, ImageSet test) {
+    /** The three splits of a run, the class names and how many bad records were skipped. */
+    public record Loaded(ImageSet train, ImageSet val, ImageSet test, List<String> classNames, long skipped,
+            String description) {
 
         public int channels() {
             return train.channels();
@@ -19,19 +44,144 @@ public final class DataSets {
 
     private DataSets() {}
 
-    public static Splits load(JobConfig cfg) {
+    public static Loaded load(JobConfig cfg) {
         String format = cfg.word("data.format");
         if (format.equals("synthetic")) {
-            String task = cfg.string("data.synthetic.task");
-            int classes = cfg.integer("data.synthetic.classes");
-            int size = cfg.integer("data.synthetic.size");
-            int channels = cfg.integer("data.synthetic.channels");
-            long seed = cfg.integer("data.synthetic.seed");
-            return new Splits(
-                    SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.train"), channels, size, seed),
-                    SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.val"), channels, size, seed + 1),
-                    SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.test"), channels, size, seed + 2));
+            return synthetic(cfg);
         }
-        throw new IllegalArgumentException("data.format = '" + format + "' is not supported; supported: synthetic");
+        String path = cfg.string("data.path").trim();
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException("data.path is empty, but data.format = " + format + " reads from it");
+        }
+        OnBadRecord onBad = OnBadRecord.parse(cfg.string("data.onBadRecord"));
+        SampleSet set;
+        try {
+            set = switch (format) {
+                case "medmnist" -> MedMnistReader.read(path, onBad);
+                case "idx" -> IdxReader.read(path, onBad);
+                case "folder" -> ImageFolderReader.read(path, onBad);
+                case "manifest" -> ManifestReader.read(path, onBad);
+                case "table" -> TableReader.read(path, onBad);
+                case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad);
+                default -> throw new IllegalArgumentException("data.format = '" + format
+                        + "' is not one of synthetic, medmnist, idx, folder, manifest, table, nifti");
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException("data.path " + path + ": " + e.getMessage(), e);
+        }
+        return fromSamples(cfg, set, onBad);
+    }
+
+    /** Preprocesses and splits samples from any reader. */
+    public static Loaded fromSamples(JobConfig cfg, SampleSet set, OnBadRecord onBad) {
+        if (set.samples().isEmpty()) {
+            throw new BadRecordException(set.name() + " holds no usable samples");
+        }
+        Preprocessor pre = preprocessor(cfg, set.samples().get(0).image());
+        int per = pre.channels() * pre.height() * pre.width();
+        int n = set.samples().size();
+        float[] px = new float[n * per];
+        int[] labels = new int[n];
+        String[] patients = new String[n];
+        String[] splits = new String[n];
+        int kept = 0;
+        long skipped = set.skipped();
+        boolean fixedSize = cfg.integer("data.image_size") == 0;
+        for (Sample s : set.samples()) {
+            try {
+                Image img = s.image();
+                if (fixedSize && (img.height() != pre.height() || img.width() != pre.width())) {
+                    throw new BadRecordException(s.id() + ": image is " + img.height() + "x" + img.width() + " but the set's images are "
+                            + pre.height() + "x" + pre.width() + " (set data.image_size to resize them all)");
+                }
+                if (s.label() < 0 || s.label() >= set.numClasses()) {
+                    throw new BadRecordException(s.id() + ": label " + s.label() + " outside 0.." + (set.numClasses() - 1));
+                }
+                System.arraycopy(pre.apply(img, s.id()).data(), 0, px, kept * per, per);
+                labels[kept] = s.label();
+                patients[kept] = s.patientId();
+                splits[kept] = s.split();
+                kept++;
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped++;
+            }
+        }
+        final int count = kept;
+        String[] givenSplits = java.util.Arrays.copyOf(splits, count);
+        boolean anyGiven = java.util.Arrays.stream(givenSplits).anyMatch(x -> x != null);
+        Splits.Assignment a = Splits.assign(java.util.Arrays.copyOf(labels, count), java.util.Arrays.copyOf(patients, count),
+                anyGiven ? givenSplits : null, ratios(cfg), cfg.integer("train.seed"));
+        ImageSet all = new ImageSet(set.name(), java.util.Arrays.copyOf(px, count * per), java.util.Arrays.copyOf(labels, count),
+                java.util.Arrays.copyOf(patients, count), pre.channels(), pre.height(), pre.width(), set.numClasses());
+        String description = set.name() + ": " + count + " images " + pre.channels() + "x" + pre.height() + "x" + pre.width()
+                + ", " + set.numClasses() + " classes " + set.classNames() + (skipped > 0 ? ", " + skipped + " bad records skipped" : "")
+                + "\n" + a.describe(set.classNames());
+        return new Loaded(all.subset(set.name() + "/train", a.train()), all.subset(set.name() + "/val", a.val()),
+                all.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description);
+    }
+
+    static Preprocessor preprocessor(JobConfig cfg, Image first) {
+        int size = cfg.integer("data.image_size");
+        int channels = cfg.integer("data.channels");
+        if (size < 0 || !(channels == 0 || channels == 1 || channels == 3)) {
+            throw new IllegalArgumentException("data.image_size must be >= 0 and data.channels 0, 1 or 3; got "
+                    + size + " and " + channels);
+        }
+        int c = channels == 0 ? first.channels() : channels;
+        int h = size == 0 ? first.height() : size;
+        int w = size == 0 ? first.width() : size;
+        return new Preprocessor(h, w, c, perChannel(cfg, "data.mean", c), perChannel(cfg, "data.std", c));
+    }
+
+    private static float[] perChannel(JobConfig cfg, String key, int channels) {
+        List<Double> v = cfg.raw().getDoubleList(key);
+        if (v.size() != 1 && v.size() != channels) {
+            throw new IllegalArgumentException(key + " needs 1 or " + channels + " values, got " + v);
+        }
+        float[] out = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            out[c] = v.get(v.size() == 1 ? 0 : c).floatValue();
+        }
+        if (key.equals("data.std")) {
+            for (float s : out) {
+                if (!(s > 0)) {
+                    throw new IllegalArgumentException("data.std values must be > 0, got " + v);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Splits.Ratios ratios(JobConfig cfg) {
+        try {
+            return new Splits.Ratios(cfg.number("data.split.train"), cfg.number("data.split.val"), cfg.number("data.split.test"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("data.split: " + e.getMessage(), e);
+        }
+    }
+
+    static NiftiSettings nifti(JobConfig cfg) {
+        String labels = cfg.string("data.nifti.label_path").trim();
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("data.nifti.label_path is empty: data.format = nifti needs an atlas volume");
+        }
+        return new NiftiSettings(labels, cfg.integer("data.nifti.axis"), cfg.integer("data.nifti.patch"),
+                cfg.integer("data.nifti.stride"), cfg.number("data.nifti.min_labelled"), cfg.integer("data.nifti.slab"),
+                NiftiSettings.namedRegions(cfg.string("data.nifti.regions")));
+    }
+
+    private static Loaded synthetic(JobConfig cfg) {
+        String task = cfg.string("data.synthetic.task");
+        int classes = cfg.integer("data.synthetic.classes");
+        int size = cfg.integer("data.synthetic.size");
+        int channels = cfg.integer("data.synthetic.channels");
+        long seed = cfg.integer("data.synthetic.seed");
+        ImageSet train = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.train"), channels, size, seed);
+        ImageSet val = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.val"), channels, size, seed + 1);
+        ImageSet test = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.test"), channels, size, seed + 2);
+        List<String> names = new ArrayList<>();
+        IntStream.range(0, classes).forEach(i -> names.add(String.valueOf(i)));
+        return new Loaded(train, val, test, names, 0, train + "\n" + val + "\n" + test);
     }
 }

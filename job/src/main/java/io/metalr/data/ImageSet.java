@@ -22,8 +22,15 @@ public final class ImageSet {
     private final int height;
     private final int width;
     private final int numClasses;
+    /** The patient (or volume slab) of each image, null entries where unknown; splits and folds group by it. */
+    private final String[] patientIds;
 
     public ImageSet(String name, float[] pixels, int[] labels, int channels, int height, int width, int numClasses) {
+        this(name, pixels, labels, new String[labels.length], channels, height, width, numClasses);
+    }
+
+    public ImageSet(String name, float[] pixels, int[] labels, String[] patientIds, int channels, int height, int width,
+            int numClasses) {
         long per = (long) channels * height * width;
         if (per * labels.length != pixels.length) {
             throw new IllegalArgumentException(
@@ -43,6 +50,15 @@ public final class ImageSet {
         this.height = height;
         this.width = width;
         this.numClasses = numClasses;
+        if (patientIds.length != labels.length) {
+            throw new IllegalArgumentException(name + ": " + patientIds.length + " patient ids for " + labels.length + " images");
+        }
+        this.patientIds = patientIds;
+    }
+
+    /** A copy of the patient ids (null entries where unknown). */
+    public String[] patientIds() {
+        return patientIds.clone();
     }
 
     public String name() {
@@ -89,10 +105,12 @@ public final class ImageSet {
     /** The images at the given indices, as a new set. */
     public ImageSet subset(String subsetName, int[] indices) {
         int[] lb = new int[indices.length];
+        String[] pid = new String[indices.length];
         for (int k = 0; k < indices.length; k++) {
             lb[k] = labels[indices[k]];
+            pid[k] = patientIds[indices[k]];
         }
-        return new ImageSet(subsetName, gather(indices), lb, channels, height, width, numClasses);
+        return new ImageSet(subsetName, gather(indices), lb, pid, channels, height, width, numClasses);
     }
 
     /** The pixels of the given images, one after the other. */
@@ -118,13 +136,15 @@ public final class ImageSet {
         }
         float[] px = new float[n * per];
         int[] lb = new int[n];
+        String[] pid = new String[n];
         int at = 0;
         for (ImageSet s : sets) {
             System.arraycopy(s.pixels, 0, px, at * per, s.size() * per);
             System.arraycopy(s.labels, 0, lb, at, s.size());
+            System.arraycopy(s.patientIds, 0, pid, at, s.size());
             at += s.size();
         }
-        return new ImageSet(name, px, lb, first.channels, first.height, first.width, first.numClasses);
+        return new ImageSet(name, px, lb, pid, first.channels, first.height, first.width, first.numClasses);
     }
 
     /**

@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
- * k-fold cross-validation as the reference reports it: fold i is the test set, fold i+1 the
+ * k-fold cross-validation as the reference reports it, with folds stratified and grouped by
+ * patient (no patient in two folds): fold i is the test set, fold i+1 the
  * validation set for model selection, the rest trains; the summary is the mean and sd of the
  * test metrics and the summed confusion matrix.
  */
@@ -25,7 +26,7 @@ public final class CrossValidation {
     private CrossValidation() {}
 
     public static Result run(JobConfig cfg, RunSetup setup, ImageSet all, int k, Device device, Consumer<String> log) {
-        int[] fold = Folds.assign(all, k, cfg.integer("train.seed"));
+        int[] fold = Folds.assign(all, all.patientIds(), k, cfg.integer("train.seed"));
         List<Trainer.Outcome> outcomes = new ArrayList<>();
         List<ClassificationMetrics> tests = new ArrayList<>();
         for (int f = 0; f < k; f++) {

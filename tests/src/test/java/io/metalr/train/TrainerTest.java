@@ -56,7 +56,7 @@ class TrainerTest {
     record Run(Trainer.Outcome out, List<StepReport> steps, RunSetup setup) {}
 
     static Run run(JobConfig cfg) {
-        DataSets.Splits d = DataSets.load(cfg);
+        DataSets.Loaded d = DataSets.load(cfg);
         return run(cfg, d.train(), d.val(), d.test());
     }
 

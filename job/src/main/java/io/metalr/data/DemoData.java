@@ -1,0 +1,139 @@
+package io.metalr.data;
+
+import io.metalr.data.read.IdxReader;
+import io.metalr.data.read.NiftiReader;
+import io.metalr.data.read.NiftiSettings;
+import io.metalr.data.read.OnBadRecord;
+import io.metalr.data.read.Sample;
+import io.metalr.data.read.SampleSet;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The demo's real data, prepared from two Debian packages into MedMNIST-layout {@code .npz} files
+ * that the {@code medmnist} reader takes:
+ *
+ * <ul>
+ *   <li>source: Fashion-MNIST ({@code dataset-fashion-mnist}, IDX files), 10 classes, 28x28; val is
+ *       a stratified 10% of train;
+ *   <li>target: brain MRI ({@code mricron-data}: the Colin-27 T1 with the AAL atlas), 32x32 axial
+ *       patches labelled by coarse brain region (5 classes), split 70/15/15 by slabs of 8 slices,
+ *       so neighbouring slices never sit on both sides of a split.
+ * </ul>
+ */
+public final class DemoData {
+
+    public static final String FASHION_DIR = "/usr/share/datasets/fashion-mnist";
+    public static final String SOURCE_FILE = "fashion-mnist.npz";
+    public static final String TARGET_FILE = "brain-mri.npz";
+    private static final List<String> PACKAGES = List.of("dataset-fashion-mnist", "mricron-data");
+
+    private DemoData() {}
+
+    /** Writes both files into {@code dir} unless they are there; returns the two paths. */
+    public static Path[] prepare(Path dir, long seed, Consumer<String> log) throws IOException {
+        Files.createDirectories(dir);
+        Path source = dir.resolve(SOURCE_FILE);
+        Path target = dir.resolve(TARGET_FILE);
+        if (Files.isRegularFile(source) && Files.isRegularFile(target)) {
+            return new Path[] {source, target};
+        }
+        ensurePackages(log);
+        if (!Files.isRegularFile(source)) {
+            log.accept("preparing " + source + " from " + FASHION_DIR);
+            SampleSet fashion = IdxReader.read(FASHION_DIR, OnBadRecord.FAIL);
+            write(source, fashion, new Splits.Ratios(0.9, 0.1, 0.0), seed);
+        }
+        if (!Files.isRegularFile(target)) {
+            log.accept("preparing " + target + " from " + NiftiSettings.MRICRON_T1 + " and " + NiftiSettings.MRICRON_AAL);
+            SampleSet mri = NiftiReader.read(NiftiSettings.MRICRON_T1, NiftiSettings.demoAal(), OnBadRecord.FAIL);
+            write(target, mri, new Splits.Ratios(0.7, 0.15, 0.15), seed);
+        }
+        return new Path[] {source, target};
+    }
+
+    /** Installs the two packages with apt-get when their files are missing, or says what to do. */
+    static void ensurePackages(Consumer<String> log) throws IOException {
+        boolean fashion = Files.isDirectory(Path.of(FASHION_DIR));
+        boolean mri = Files.isRegularFile(Path.of(NiftiSettings.MRICRON_T1)) && Files.isRegularFile(Path.of(NiftiSettings.MRICRON_AAL));
+        if (fashion && mri) {
+            return;
+        }
+        boolean root = "root".equals(System.getProperty("user.name"));
+        boolean apt = Files.isExecutable(Path.of("/usr/bin/apt-get"));
+        if (!root || !apt) {
+            throw new IOException("the demo data come from the Debian packages " + String.join(" and ", PACKAGES)
+                    + (apt ? "; install them as root: apt-get install " + String.join(" ", PACKAGES)
+                            : "; without apt, put Fashion-MNIST's IDX files (train-*/t10k-*) in " + FASHION_DIR
+                                    + " and mricron's ch2bet.nii.gz and aal.nii.gz in " + NiftiSettings.MRICRON_TEMPLATES));
+        }
+        log.accept("installing " + String.join(" ", PACKAGES) + " with apt-get");
+        run(List.of("apt-get", "update", "-qq"));
+        List<String> install = new ArrayList<>(List.of("apt-get", "install", "-y", "-qq", "--no-install-recommends"));
+        install.addAll(PACKAGES);
+        run(install);
+    }
+
+    private static void run(List<String> command) throws IOException {
+        try {
+            Process p = new ProcessBuilder(command).inheritIO().start();
+            int rc = p.waitFor();
+            if (rc != 0) {
+                throw new IOException(String.join(" ", command) + " failed with exit code " + rc);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", command) + " interrupted", e);
+        }
+    }
+
+    /** Splits (grouped by patient) and writes the samples as 8-bit images in the MedMNIST layout. */
+    static void write(Path file, SampleSet set, Splits.Ratios ratios, long seed) throws IOException {
+        List<Sample> samples = set.samples();
+        int n = samples.size();
+        int[] labels = new int[n];
+        String[] patients = new String[n];
+        String[] given = new String[n];
+        boolean anyGiven = false;
+        for (int i = 0; i < n; i++) {
+            labels[i] = samples.get(i).label();
+            patients[i] = samples.get(i).patientId();
+            given[i] = samples.get(i).split();
+            anyGiven |= given[i] != null;
+        }
+        Splits.Assignment a = Splits.assign(labels, patients, anyGiven ? given : null, ratios, seed);
+        NpzWriter npz = new NpzWriter();
+        String[] keys = {"train", "val", "test"};
+        for (int s = 0; s < 3; s++) {
+            int[] idx = a.indices(s);
+            if (idx.length == 0) {
+                continue;
+            }
+            int h = samples.get(idx[0]).image().height();
+            int w = samples.get(idx[0]).image().width();
+            byte[] px = new byte[idx.length * h * w];
+            long[] lb = new long[idx.length];
+            for (int k = 0; k < idx.length; k++) {
+                float[] v = samples.get(idx[k]).image().data();
+                for (int p = 0; p < h * w; p++) {
+                    px[k * h * w + p] = (byte) Math.round(Math.max(0f, Math.min(1f, v[p])) * 255f);
+                }
+                lb[k] = samples.get(idx[k]).label();
+            }
+            npz.put(keys[s] + "_images", NpzWriter.Array.uint8(px, idx.length, h, w));
+            npz.put(keys[s] + "_labels", NpzWriter.Array.int64(lb, idx.length, 1));
+        }
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            npz.writeTo(out);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
