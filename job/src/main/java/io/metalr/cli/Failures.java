@@ -3,11 +3,12 @@ package io.metalr.cli;
 import com.typesafe.config.ConfigException;
 
 import io.metalr.train.TrainingDivergedException;
+import io.metalr.udf.image.BadRecordException;
 
-import java.io.IOException;
+import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
 
-/** Maps a failure to its exit code. */
+/** Maps a failure to its exit code, so a pipeline can tell bad input from a broken cluster. */
 final class Failures {
 
     private Failures() {}
@@ -16,24 +17,14 @@ final class Failures {
         if (e instanceof TrainingDivergedException) {
             return ExitCodes.DIVERGED;
         }
-        if (e instanceof BadDataException) {
+        if (e instanceof BadRecordException
+                || (e instanceof UncheckedIOException u && u.getCause() instanceof FileNotFoundException)
+                || e instanceof FileNotFoundException) {
             return ExitCodes.BAD_DATA;
         }
         if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
             return ExitCodes.BAD_CONFIG;
         }
-        if (e instanceof IOException || e instanceof UncheckedIOException) {
-            return ExitCodes.INFRASTRUCTURE;
-        }
         return ExitCodes.INFRASTRUCTURE;
-    }
-
-    /** Bad input data (as opposed to a bad setting): exit code {@link ExitCodes#BAD_DATA}. */
-    static final class BadDataException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BadDataException(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 }

@@ -77,7 +77,7 @@ public final class DataSets {
         if (set.samples().isEmpty()) {
             throw new BadRecordException(set.name() + " holds no usable samples");
         }
-        Preprocessor pre = preprocessor(cfg, set.samples().get(0).image());
+        Preprocessor pre = preprocessor(cfg, typical(set.samples()));
         int per = pre.channels() * pre.height() * pre.width();
         int n = set.samples().size();
         float[] px = new float[n * per];
@@ -119,6 +119,22 @@ public final class DataSets {
                 + "\n" + a.describe(set.classNames());
         return new Loaded(all.subset(set.name() + "/train", a.train()), all.subset(set.name() + "/val", a.val()),
                 all.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description);
+    }
+
+    /** The most common image shape, so an odd image out is the one named in the error. */
+    private static Image typical(List<Sample> samples) {
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        Image best = samples.get(0).image();
+        int bestCount = 0;
+        for (Sample s : samples) {
+            Image i = s.image();
+            int c = counts.merge(i.channels() + "x" + i.height() + "x" + i.width(), 1, Integer::sum);
+            if (c > bestCount) {
+                bestCount = c;
+                best = i;
+            }
+        }
+        return best;
     }
 
     static Preprocessor preprocessor(JobConfig cfg, Image first) {

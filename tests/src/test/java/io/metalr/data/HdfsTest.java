@@ -19,6 +19,8 @@ import org.apache.spark.input.PortableDataStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import com.typesafe.config.ConfigFactory;
+import io.metalr.config.JobConfig;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,6 +88,39 @@ class HdfsTest {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /** The job's own data path: a MedMNIST-layout set on HDFS, read, preprocessed and split via hdfs://. */
+    @Test
+    void dataSetIsLoadedThroughAnHdfsPath() throws IOException {
+        int n = 60;
+        byte[] px = new byte[n * 8 * 8];
+        long[] labels = new long[n];
+        Random rng = new Random(3);
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 3;
+            for (int p = 0; p < 64; p++) {
+                px[i * 64 + p] = (byte) (rng.nextInt(64) + 60 * labels[i]);
+            }
+        }
+        NpzWriter npz = new NpzWriter();
+        for (String split : new String[] {"train", "val", "test"}) {
+            npz.put(split + "_images", NpzWriter.Array.uint8(px, n, 8, 8));
+            npz.put(split + "_labels", NpzWriter.Array.int64(labels, n, 1));
+        }
+        String file = root + "/medmnist/tiny.npz";
+        try (FileSystem fs = FileSystem.get(URI.create(root + "/"), client());
+                FSDataOutputStream out = fs.create(new Path(file), false)) {
+            npz.writeTo(out);
+        }
+        DataSets.Loaded d = DataSets.load(JobConfig.of(ConfigFactory.parseString(
+                "data.format = medmnist\ndata.path = \"" + file + "\"")));
+        assertEquals(n, d.train().size());
+        assertEquals(n, d.val().size());
+        assertEquals(n, d.test().size());
+        assertEquals(3, d.numClasses());
+        assertEquals(8, d.train().height());
+        assertArrayEquals(new long[] {20, 20, 20}, d.train().classCounts());
     }
 
     @Test
