@@ -76,6 +76,12 @@ public final class ManifestReader {
     /** One manifest row: its number (for messages) and its five fields as text (null = absent). */
     record Row5(long row, String path, String label, String patientId, String split) {}
 
+    /** NIfTI volumes in a manifest are labelled per volume and read slice by slice. */
+    private static boolean isVolume(String file) {
+        String f = file.toLowerCase(java.util.Locale.ROOT);
+        return f.endsWith(".nii") || f.endsWith(".nii.gz");
+    }
+
     private static boolean isParquet(String path, Configuration conf) throws IOException {
         String n = path.toLowerCase(Locale.ROOT);
         if (n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".txt")) {
@@ -268,6 +274,18 @@ public final class ManifestReader {
                 } catch (IllegalArgumentException e) {
                     throw new BadRecordException(where + ": bad path '" + r.path() + "': " + e.getMessage(), e);
                 }
+                String patient = r.patientId() == null || r.patientId().isBlank() ? null : r.patientId().trim();
+                if (isVolume(file)) {
+                    // a volume labelled as a whole: its axial slices, one patient (the row's, or the volume)
+                    try {
+                        samples.addAll(NiftiReader.volumeSlices(NiftiVolume.read(file, conf), 2, label, patient, split));
+                    } catch (BadRecordException | IllegalArgumentException e) {
+                        throw new BadRecordException(where + ": " + e.getMessage(), e);
+                    } catch (java.io.FileNotFoundException e) {
+                        throw new BadRecordException(where + ": no such file " + file, e);
+                    }
+                    continue;
+                }
                 Image image;
                 try {
                     image = ImageFolderReader.decode(file, conf);
@@ -285,7 +303,6 @@ public final class ManifestReader {
                                 + " (row " + shapeRow + ")");
                     }
                 }
-                String patient = r.patientId() == null || r.patientId().isBlank() ? null : r.patientId().trim();
                 samples.add(new Sample(file, image, label, patient, split));
             } catch (BadRecordException e) {
                 onBad.handle(e);

@@ -136,6 +136,49 @@ public final class NiftiReader {
         return SampleSets.finish(t1.source(), samples, settings.classNames(), skipped, List.of());
     }
 
+    /**
+     * A volume labelled as a whole (a manifest row pointing at a {@code .nii.gz}): its slices along
+     * {@code axis}, scaled by the volume's robust range, each a sample with the row's label; a
+     * slice with under 1% foreground (above the range's low end) is left out.
+     */
+    public static List<Sample> volumeSlices(NiftiVolume vol, int axis, int label, String patient, String split) {
+        float[] range = robustRange(vol);
+        float lo = range[0];
+        float span = range[1] - range[0];
+        int u = axis == 0 ? 1 : 0;
+        int v = axis == 2 ? 1 : 2;
+        int width = vol.dim(u);
+        int height = vol.dim(v);
+        List<Sample> out = new ArrayList<>();
+        int[] coord = new int[3];
+        for (int s = 0; s < vol.dim(axis); s++) {
+            coord[axis] = s;
+            float[] data = new float[height * width];
+            int foreground = 0;
+            for (int r = 0; r < height; r++) {
+                coord[v] = r;
+                for (int c = 0; c < width; c++) {
+                    coord[u] = c;
+                    float x = vol.data()[index(vol, coord)];
+                    String id = vol.source() + ":" + AXES[axis] + "=" + s;
+                    if (!Float.isFinite(x)) {
+                        throw new BadRecordException(id + ": voxel (" + coord[0] + ", " + coord[1] + ", " + coord[2] + ") is " + x);
+                    }
+                    float y = span > 0 ? (x - lo) / span : (x > lo ? 1f : 0f);
+                    data[r * width + c] = Math.min(1f, Math.max(0f, y));
+                    if (x > lo) {
+                        foreground++;
+                    }
+                }
+            }
+            if (foreground >= 0.01 * height * width) {
+                out.add(new Sample(vol.source() + ":" + AXES[axis] + "=" + s, new Image(data, 1, height, width), label,
+                        patient == null ? vol.source() : patient, split));
+            }
+        }
+        return out;
+    }
+
     private static int index(NiftiVolume vol, int[] c) {
         return (c[2] * vol.ny() + c[1]) * vol.nx() + c[0];
     }
