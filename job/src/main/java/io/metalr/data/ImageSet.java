@@ -13,7 +13,9 @@ import java.util.Arrays;
  * width} float32 values (already normalised) and their class labels. Readers produce these; the
  * trainer cuts batches from them.
  */
-public final class ImageSet {
+public final class ImageSet implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final String name;
     private final float[] pixels;
@@ -153,13 +155,22 @@ public final class ImageSet {
      * the same pixels.
      */
     public Batch augmentedBatch(NDManager manager, int[] indices, Augmenter augmenter, long seed, int epoch) {
+        return augmentedBatch(manager, indices, indices, augmenter, seed, epoch);
+    }
+
+    /**
+     * As {@link #augmentedBatch(NDManager, int[], Augmenter, long, int)}, with each image's random
+     * draw keyed by {@code sampleKeys} (a shard keys its images by their index in the whole set,
+     * so a distributed run augments exactly as a single process does).
+     */
+    public Batch augmentedBatch(NDManager manager, int[] indices, int[] sampleKeys, Augmenter augmenter, long seed, int epoch) {
         int per = imageSize();
         float[] px = new float[indices.length * per];
         float[] one = new float[per];
         long[] lb = new long[indices.length];
         for (int k = 0; k < indices.length; k++) {
             System.arraycopy(pixels, indices[k] * per, one, 0, per);
-            augmenter.apply(one, channels, height, width, px, k * per, seed, epoch, indices[k]);
+            augmenter.apply(one, channels, height, width, px, k * per, seed, epoch, sampleKeys[k]);
             lb[k] = labels[indices[k]];
         }
         NDArray x = manager.create(FloatBuffer.wrap(px), new Shape(indices.length, channels, height, width));

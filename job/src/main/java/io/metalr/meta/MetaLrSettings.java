@@ -23,7 +23,7 @@ public record MetaLrSettings(
         double lrLower,
         double lrUpper,
         int holdHeadEpochs,
-        int every) {
+        int every) implements java.io.Serializable {
 
     /** theta' = theta - sign * alpha * d. */
     public enum Lookahead {

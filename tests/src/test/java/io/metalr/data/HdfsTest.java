@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
+
+import io.metalr.config.JobConfig;
+
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -12,21 +16,17 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.input.PortableDataStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import com.typesafe.config.ConfigFactory;
-import io.metalr.config.JobConfig;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -165,22 +165,15 @@ class HdfsTest {
                 }
             }
         }
-        java.nio.file.Path sparkTmp = Files.createDirectories(base.resolve("spark-local"));
-        SparkConf sc = new SparkConf().setMaster("local[1]").setAppName("hdfs-test")
-                .set("spark.ui.enabled", "false")
-                .set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.local.dir", sparkTmp.toString())
-                .set("spark.hadoop.fs.hdfs.impl.disable.cache", "true");
-        try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
-            JavaPairRDD<String, PortableDataStream> rdd = jsc.binaryFiles(root + "/spark");
-            List<scala.Tuple2<String, byte[]>> got = rdd.mapValues(PortableDataStream::toArray).collect();
-            assertEquals(files.size(), got.size());
-            for (scala.Tuple2<String, byte[]> t : got) {
-                String name = t._1().substring(t._1().lastIndexOf('/') + 1);
-                assertTrue(t._1().startsWith(root + "/spark/") || t._1().startsWith("hdfs://"), t._1());
-                assertArrayEquals(files.get(name), t._2(), name + " " + Arrays.toString(Arrays.copyOf(t._2(), 4)));
-            }
+        JavaSparkContext jsc = io.metalr.TestSpark.context();
+        jsc.hadoopConfiguration().setBoolean("fs.hdfs.impl.disable.cache", true);
+        JavaPairRDD<String, PortableDataStream> rdd = jsc.binaryFiles(root + "/spark");
+        List<scala.Tuple2<String, byte[]>> got = rdd.mapValues(PortableDataStream::toArray).collect();
+        assertEquals(files.size(), got.size());
+        for (scala.Tuple2<String, byte[]> t : got) {
+            String name = t._1().substring(t._1().lastIndexOf('/') + 1);
+            assertTrue(t._1().startsWith(root + "/spark/") || t._1().startsWith("hdfs://"), t._1());
+            assertArrayEquals(files.get(name), t._2(), name + " " + Arrays.toString(Arrays.copyOf(t._2(), 4)));
         }
     }
 }

@@ -231,11 +231,6 @@ final class TestFiles {
 
     /** The local Spark session the Parquet tests share (left running, as the readers would). */
     static SparkSession spark() {
-        return SparkSession.builder()
-                .master("local[1]")
-                .appName("reader-tests")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "1")
-                .getOrCreate();
+        return io.metalr.TestSpark.session();
     }
 }

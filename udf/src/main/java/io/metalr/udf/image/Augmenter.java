@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * @param enabled false turns {@link #apply} into a copy (evaluation, or augmentation switched off)
  */
 public record Augmenter(double scaleMin, double scaleMax, double ratioMin, double ratioMax, boolean hflip,
-        boolean enabled) {
+        boolean enabled) implements java.io.Serializable {
 
     /** torchvision's {@code RandomResizedCrop} gives up drawing after this many attempts. */
     static final int ATTEMPTS = 10;

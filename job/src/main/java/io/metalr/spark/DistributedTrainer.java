@@ -1,0 +1,262 @@
+package io.metalr.spark;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.metalr.config.JobConfig;
+import io.metalr.data.ImageSet;
+import io.metalr.data.Shards;
+import io.metalr.eval.ClassificationMetrics;
+import io.metalr.eval.ModelSelection;
+import io.metalr.meta.GroupSums;
+import io.metalr.meta.MetaLrRule;
+import io.metalr.meta.MetaLrSettings;
+import io.metalr.nn.ParamSpec;
+import io.metalr.nn.Scratch;
+import io.metalr.nn.Weights;
+import io.metalr.optim.Optimizer;
+import io.metalr.optim.Optimizers;
+import io.metalr.train.Evaluator;
+import io.metalr.train.RunSetup;
+import io.metalr.train.StepReport;
+import io.metalr.train.StrategyPlan;
+import io.metalr.train.Trainer;
+import io.metalr.train.TrainingDivergedException;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The driver of distributed MetaLR. The training set becomes N stratified shards, cached as
+ * partitions on the executors. Every step, read top to bottom:
+ *
+ * <ol>
+ *   <li>broadcast theta_t, alpha_t and the step;
+ *   <li>each shard computes its gradient g_i, loss and batch-norm statistics (and, in local meta
+ *       mode, its hypergradient sums with its own lookahead); tree-aggregated to the driver;
+ *   <li>the driver's optimizer turns the mean gradient into its step u;
+ *   <li>global meta mode: broadcast the lookahead direction d (g or u); each shard returns the sums
+ *       at theta - s * alpha * d on its meta batch; tree-aggregated;
+ *   <li>the driver updates alpha from the mean sums and theta by -alpha * u; batch-norm running
+ *       statistics become the shards' mean; broadcasts are destroyed.
+ * </ol>
+ */
+public final class DistributedTrainer {
+
+    private final JobConfig cfg;
+    private final RunSetup setup;
+    private final MetaMode mode;
+    private final int shardCount;
+    private final Consumer<String> log;
+
+    public DistributedTrainer(JobConfig cfg, RunSetup setup, MetaMode mode, int shardCount, Consumer<String> log) {
+        this.cfg = cfg;
+        this.setup = setup;
+        this.mode = mode;
+        this.shardCount = shardCount;
+        this.log = log;
+        MetaLrSettings meta = cfg.meta();
+        if (mode == MetaMode.LOCAL && meta.direction() == MetaLrSettings.Direction.OPTIMIZER) {
+            throw new IllegalArgumentException("meta.direction = optimizer needs distributed.meta_mode = global: "
+                    + "the optimizer's state lives on the driver");
+        }
+        if (cfg.word("meta.source").equals("val")) {
+            throw new IllegalArgumentException("meta.source = val is not supported by the distributed job yet; use train");
+        }
+    }
+
+    /** One step's record, as the single-process trainer reports it. */
+    public record Step(StepReport report, double seconds, double maxShardComputeSeconds) {}
+
+    public Trainer.Outcome fit(JavaSparkContext sc, ImageSet train, ImageSet val, ImageSet test, Consumer<Step> onStep) {
+        long seed = cfg.integer("train.seed");
+        int batchSize = cfg.integer("train.batch_size");
+        Shards shards = Shards.of(train, shardCount, seed);
+        JobSpec spec = spec(shards, seed, train.channels());
+        List<ShardData> parts = new ArrayList<>();
+        for (int s = 0; s < shardCount; s++) {
+            int[] members = shards.indices(s);
+            parts.add(new ShardData(s, train.subset(train.name() + "/shard" + s, members), members));
+        }
+        JavaRDD<ShardData> data = sc.parallelize(parts, shardCount).setName("metalr shards of " + train.name())
+                .persist(StorageLevel.MEMORY_ONLY());
+        log.accept(shards.describe());
+        int epochs = cfg.integer("train.epochs");
+        int stepsPerEpoch = shards.stepsPerEpoch(batchSize);
+        boolean skipNan = cfg.word("train.on_nan").equals("skip");
+        MetaLrRule rule = new MetaLrRule(cfg.meta());
+        StrategyPlan plan = setup.plan();
+        double[] lr = plan.initialLr().clone();
+        ModelSelection selection = ModelSelection.forMetric(cfg.word("train.select_metric"));
+        List<Trainer.EpochResult> history = new ArrayList<>();
+        LinkedHashMap<String, float[]> best = null;
+        int bestEpoch = -1;
+        long step = 0;
+        long skipped = 0;
+        long started = System.nanoTime();
+        try (Weights weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
+                Optimizer opt = Optimizers.create(cfg.optimizer(), weights.manager())) {
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                long epochStart = System.nanoTime();
+                double lossSum = 0;
+                long correct = 0;
+                long seen = 0;
+                for (int s = 0; s < stepsPerEpoch; s++, step++) {
+                    long t0 = System.nanoTime();
+                    boolean metaStep = plan.learning() != StrategyPlan.Learning.FIXED && step % cfg.meta().every() == 0;
+                    double[] before = lr.clone();
+                    float[] tensors = spec.all().pack(weights.toHost());
+                    StepInput in = new StepInput(tensors, lr.clone(), epoch, s, step, metaStep, null);
+                    ShardResult r = round(sc, data, spec, in, false);
+                    double trainLoss = r.loss / r.shards;
+                    if (!Double.isFinite(trainLoss)) {
+                        if (!skipNan) {
+                            throw new TrainingDivergedException("non-finite training loss (" + trainLoss + ") at step " + step
+                                    + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr)
+                                    + "; set train.on_nan = skip to skip such steps");
+                        }
+                        skipped++;
+                        continue;
+                    }
+                    weights.load(spec.buffers().unpack(r.meanBuffers()));
+                    double metaLoss = Double.NaN;
+                    double[] h = new double[0];
+                    try (NDManager scratch = weights.manager().newSubManager()) {
+                        Map<String, NDArray> theta = new LinkedHashMap<>();
+                        Map<String, NDArray> g = new LinkedHashMap<>();
+                        Map<String, NDArray> u = new LinkedHashMap<>();
+                        opt.beginStep();
+                        spec.learnable().unpack(r.meanGrad()).forEach((name, v) -> {
+                            NDArray t = Scratch.alias(weights.get(name), scratch);
+                            theta.put(name, t);
+                            g.put(name, scratch.create(v, t.getShape()));
+                            u.put(name, opt.direction(name, t, g.get(name), scratch));
+                        });
+                        if (metaStep) {
+                            ShardResult m = r;
+                            if (mode == MetaMode.GLOBAL) {
+                                Map<String, NDArray> d = cfg.meta().direction() == MetaLrSettings.Direction.SGD ? g : u;
+                                Map<String, float[]> dHost = new LinkedHashMap<>();
+                                d.forEach((k, v) -> dHost.put(k, v.toFloatArray()));
+                                m = round(sc, data, spec, new StepInput(tensors, lr.clone(), epoch, s, step, true,
+                                        spec.learnable().pack(dHost)), true);
+                            }
+                            metaLoss = m.metaLoss / m.shards;
+                            if (Double.isFinite(metaLoss)) {
+                                GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
+                                        scale(m.dirNormSq, m.shards));
+                                MetaLrRule.Result res = rule.update(lr, sums, learnableRates(plan, epoch),
+                                        plan.learning() == StrategyPlan.Learning.TIED);
+                                h = res.hypergradient();
+                                System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
+                            } else if (!skipNan) {
+                                throw new TrainingDivergedException("non-finite meta (validation) loss (" + metaLoss
+                                        + ") at step " + step + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr));
+                            }
+                        }
+                        for (Map.Entry<String, NDArray> e : theta.entrySet()) {
+                            int grp = setup.groups().groupOf(e.getKey());
+                            e.getValue().subi(u.get(e.getKey()).muli(lr[grp]));
+                        }
+                    }
+                    lossSum += trainLoss * r.count;
+                    correct += r.correct;
+                    seen += r.count;
+                    StepReport report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
+                            lr.clone(), h, false);
+                    if (onStep != null) {
+                        onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, r.maxComputeSeconds));
+                    }
+                }
+                ClassificationMetrics v = Evaluator.evaluate(weights, val, cfg.integer("train.eval_batch_size"));
+                history.add(new Trainer.EpochResult(epoch, step, seen == 0 ? Double.NaN : lossSum / seen,
+                        seen == 0 ? Double.NaN : (double) correct / seen, v, lr.clone(), (System.nanoTime() - epochStart) / 1e9));
+                if (selection.offer(epoch, step, v)) {
+                    best = weights.toHost();
+                    bestEpoch = epoch;
+                }
+                log.accept(String.format(java.util.Locale.ROOT, "epoch %d/%d: val acc %.3f auc %.3f", epoch + 1, epochs,
+                        v.accuracy(), v.macroAuc()));
+            }
+            if (best == null) {
+                best = weights.toHost();
+                bestEpoch = epochs - 1;
+            }
+            weights.load(best);
+            ClassificationMetrics testMetrics = test == null ? null : Evaluator.evaluate(weights, test, cfg.integer("train.eval_batch_size"));
+            return new Trainer.Outcome(history, bestEpoch, history.get(bestEpoch).val(), testMetrics, best, lr.clone(),
+                    step, skipped, (System.nanoTime() - started) / 1e9);
+        } finally {
+            data.unpersist(false);
+            String runId = spec.runId();
+            sc.parallelize(List.of(0), 1).foreach(x -> ShardWorker.release(runId));
+        }
+    }
+
+    /** One broadcast-compute-aggregate round. */
+    private static ShardResult round(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec, StepInput in, boolean meta) {
+        Broadcast<StepInput> bc = sc.broadcast(in);
+        try {
+            return data.mapPartitions(it -> {
+                List<ShardResult> out = new ArrayList<>();
+                while (it.hasNext()) {
+                    ShardData shard = it.next();
+                    out.add(meta ? ShardWorker.metaGradient(spec, shard, bc.value()) : ShardWorker.gradients(spec, shard, bc.value()));
+                }
+                return out.iterator();
+            }).treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);
+        } finally {
+            bc.destroy();
+        }
+    }
+
+    private JobSpec spec(Shards shards, long seed, int channels) {
+        List<String> allNames = new ArrayList<>();
+        List<String> bufferNames = new ArrayList<>();
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        for (ParamSpec p : setup.net().params()) {
+            allNames.add(p.name());
+            sizes.put(p.name(), Math.toIntExact(p.size()));
+            if (!p.trainable()) {
+                bufferNames.add(p.name());
+            }
+        }
+        List<String> learnable = new ArrayList<>();
+        for (int g = 0; g < setup.groups().size(); g++) {
+            if (setup.plan().trainable()[g]) {
+                learnable.addAll(setup.groups().get(g).params());
+            }
+        }
+        List<String> patterns = cfg.word("groups.mode").equals("patterns") ? cfg.strings("groups.patterns") : List.of();
+        return new JobSpec(UUID.randomUUID().toString(), setup.net().name(), channels, setup.net().numClasses(), patterns,
+                setup.plan().trainable(), cfg.meta(), mode, cfg.augmenter(), cfg.integer("train.batch_size"),
+                cfg.metaBatchSize(), seed, cfg.string("device"), shards,
+                new FlatLayout(allNames, sizes), new FlatLayout(learnable, sizes), new FlatLayout(bufferNames, sizes));
+    }
+
+    private boolean[] learnableRates(StrategyPlan plan, int epoch) {
+        boolean[] out = plan.trainable().clone();
+        if (epoch < cfg.meta().holdHeadEpochs()) {
+            out[setup.groups().headIndex()] = false;
+        }
+        return out;
+    }
+
+    private static double[] scale(double[] v, int shards) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i] / shards;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,47 @@
+package io.metalr.spark;
+
+import io.metalr.data.Shards;
+import io.metalr.groups.LayerGroups;
+import io.metalr.meta.MetaLrSettings;
+import io.metalr.model.Models;
+import io.metalr.nn.Network;
+import io.metalr.udf.image.Augmenter;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Everything an executor needs to rebuild the run's network and step, shipped once with the task
+ * closure (the weights travel per step in {@link StepInput}).
+ *
+ * @param runId distinguishes the model replicas of different runs in one executor JVM
+ * @param groupPatterns empty for {@code groups.mode = auto}
+ * @param trainable per group, whether it trains
+ */
+public record JobSpec(
+        String runId,
+        String model,
+        int inChannels,
+        int numClasses,
+        List<String> groupPatterns,
+        boolean[] trainable,
+        MetaLrSettings meta,
+        MetaMode mode,
+        Augmenter augmenter,
+        int batchSize,
+        int metaBatchSize,
+        long seed,
+        String device,
+        Shards shards,
+        FlatLayout all,
+        FlatLayout learnable,
+        FlatLayout buffers) implements Serializable {
+
+    Network network() {
+        return Models.create(model, inChannels, numClasses);
+    }
+
+    LayerGroups groups(Network net) {
+        return groupPatterns.isEmpty() ? LayerGroups.auto(net) : LayerGroups.fromPatterns(net, groupPatterns);
+    }
+}

@@ -1,0 +1,166 @@
+package io.metalr.spark;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.metalr.data.Batch;
+import io.metalr.device.Devices;
+import io.metalr.groups.LayerGroups;
+import io.metalr.meta.MetaLrSettings;
+import io.metalr.nn.Autograd;
+import io.metalr.nn.Network;
+import io.metalr.nn.ParamLookup;
+import io.metalr.nn.Scratch;
+import io.metalr.nn.Weights;
+import io.metalr.train.MetaGradient;
+import io.metalr.train.ModelCompute;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The executor side of a distributed step. Each (run, shard) keeps one model replica in its
+ * executor JVM, built once; a step only refreshes its tensors from the broadcast. Every result is
+ * a pure function of (spec, shard, step input), so a retried task returns the same numbers.
+ */
+final class ShardWorker {
+
+    /** A network with its tensors on the executor's device. */
+    private static final class Replica {
+        final Network net;
+        final LayerGroups groups;
+        final Weights weights;
+        final List<String> learnable = new ArrayList<>();
+        final int[] groupOf;
+        final Map<String, NDArray> lookaheadBuffers;
+        long loadedStep = -1;
+
+        Replica(JobSpec spec, Device device) {
+            net = spec.network();
+            groups = spec.groups(net);
+            weights = Weights.initialize(net, 0, device);
+            for (int g = 0; g < groups.size(); g++) {
+                if (spec.trainable()[g]) {
+                    learnable.addAll(groups.get(g).params());
+                }
+            }
+            groupOf = MetaGradient.groupIndex(groups, learnable);
+            lookaheadBuffers = weights.scratchBuffers(weights.manager());
+        }
+    }
+
+    private static final Map<String, Replica> REPLICAS = new ConcurrentHashMap<>();
+
+    private ShardWorker() {}
+
+    /** Round one: the shard's gradient, loss and batch-norm statistics; in local meta mode also its hypergradient sums. */
+    static ShardResult gradients(JobSpec spec, ShardData shard, StepInput in) {
+        long t0 = System.nanoTime();
+        Autograd.disableOnThisThread();
+        Replica r = replica(spec, shard.index);
+        synchronized (r) {
+            load(r, spec, in);
+            ShardResult out = new ShardResult();
+            try (NDManager scratch = r.weights.manager().newSubManager()) {
+                Map<String, NDArray> staged = new LinkedHashMap<>();
+                for (String name : spec.buffers().names()) {
+                    staged.put(name, Scratch.alias(r.weights.get(name), scratch).duplicate());
+                }
+                ParamLookup view = name -> staged.getOrDefault(name, r.weights.get(name));
+                int[] global = spec.shards().trainBatch(shard.index, spec.seed(), in.epoch(), in.stepInEpoch(), spec.batchSize());
+                int[] local = shard.local(global);
+                Batch b = spec.augmenter().enabled()
+                        ? shard.train.augmentedBatch(scratch, local, global, spec.augmenter(), spec.seed(), in.epoch())
+                        : shard.train.batch(scratch, local);
+                ModelCompute.Gradients g = ModelCompute.lossAndGradients(r.net, view, r.learnable, b, scratch);
+                out.loss = g.loss().getFloat();
+                out.correct = g.correct().getLong();
+                out.count = b.size();
+                out.grad = spec.learnable().pack(toHost(g.grads()));
+                out.buffers = spec.buffers().pack(toHost(staged));
+                if (in.metaStep() && spec.mode() == MetaMode.LOCAL) {
+                    metaSums(spec, shard, in, r, g.grads(), scratch, out);
+                }
+            }
+            return finish(out, t0);
+        }
+    }
+
+    /** Round two of a global meta step: the sums at theta - s * alpha * d with the aggregated d. */
+    static ShardResult metaGradient(JobSpec spec, ShardData shard, StepInput in) {
+        long t0 = System.nanoTime();
+        Autograd.disableOnThisThread();
+        Replica r = replica(spec, shard.index);
+        synchronized (r) {
+            load(r, spec, in);
+            ShardResult out = new ShardResult();
+            try (NDManager scratch = r.weights.manager().newSubManager()) {
+                Map<String, NDArray> d = new LinkedHashMap<>();
+                spec.learnable().unpack(in.direction()).forEach((name, v) ->
+                        d.put(name, scratch.create(v, r.weights.get(name).getShape())));
+                metaSums(spec, shard, in, r, d, scratch, out);
+            }
+            return finish(out, t0);
+        }
+    }
+
+    private static void metaSums(JobSpec spec, ShardData shard, StepInput in, Replica r, Map<String, NDArray> d,
+            NDManager scratch, ShardResult out) {
+        Map<String, NDArray> theta = new LinkedHashMap<>();
+        for (String name : r.learnable) {
+            theta.put(name, Scratch.alias(r.weights.get(name), scratch));
+        }
+        int[] global = spec.shards().metaBatch(shard.index, spec.seed(), in.epoch(), in.step(), spec.metaBatchSize());
+        Batch meta = shard.train.batch(scratch, shard.local(global));
+        MetaGradient.Result m = MetaGradient.compute(r.net, r.learnable, r.groupOf, r.groups.size(), theta, d, in.lr(),
+                spec.meta().lookahead().sign,
+                name -> r.lookaheadBuffers.getOrDefault(name, r.weights.get(name)), meta,
+                spec.meta().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
+        out.metaLoss = m.loss();
+        out.dot = m.sums().dot();
+        out.valNormSq = m.sums().valNormSq();
+        out.dirNormSq = m.sums().dirNormSq();
+    }
+
+    /** Refreshes the replica's tensors, once per step (round two reuses round one's). */
+    private static void load(Replica r, JobSpec spec, StepInput in) {
+        if (r.loadedStep != in.step()) {
+            r.weights.load(spec.all().unpack(in.tensors()));
+            r.loadedStep = in.step();
+        }
+    }
+
+    private static ShardResult finish(ShardResult out, long t0) {
+        out.shards = 1;
+        out.computeSeconds = (System.nanoTime() - t0) / 1e9;
+        out.maxComputeSeconds = out.computeSeconds;
+        return out;
+    }
+
+    private static Map<String, float[]> toHost(Map<String, NDArray> arrays) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
+    }
+
+    private static Replica replica(JobSpec spec, int shard) {
+        return REPLICAS.computeIfAbsent(spec.runId() + "/" + shard,
+                k -> new Replica(spec, Devices.forCurrentTask(spec.device())));
+    }
+
+    /** Frees the replicas of a finished run in this JVM. */
+    static void release(String runId) {
+        REPLICAS.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(runId + "/")) {
+                synchronized (e.getValue()) {
+                    e.getValue().weights.close();
+                }
+                return true;
+            }
+            return false;
+        });
+    }
+}
