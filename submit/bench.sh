@@ -2,12 +2,14 @@
 # Runs benchmark NAME and prints JSON lines; the last line is the summary object.
 #   submit/bench.sh engine     plain vs MetaLR step time, small CNN and ResNet-18; RSS growth
 #   submit/bench.sh data       decode + preprocess + augment images/s (one thread) vs training images/s
+#   submit/bench.sh spark      a MetaLR step in one process vs on Spark local[2] (2 shards): overhead, bytes
 set -euo pipefail
-name="${1:?usage: submit/bench.sh NAME (engine, data)}"
+name="${1:?usage: submit/bench.sh NAME (engine, data, spark)}"
 shift
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 case "$name" in
   engine) exec "${JAVA_CMD[@]}" io.metalr.bench.EngineBenchmark "$@" ;;
   data) exec "${JAVA_CMD[@]}" io.metalr.bench.DataBenchmark "$@" ;;
-  *) echo "unknown benchmark '$name'; known: engine, data" >&2; exit 2 ;;
+  spark) exec "${JAVA_CMD[@]}" io.metalr.bench.SparkBenchmark "$@" ;;
+  *) echo "unknown benchmark '$name'; known: engine, data, spark" >&2; exit 2 ;;
 esac

@@ -75,8 +75,12 @@ public final class DistributedTrainer {
         }
     }
 
-    /** One step's record, as the single-process trainer reports it. */
-    public record Step(StepReport report, double seconds, double maxShardComputeSeconds) {}
+    /**
+     * One step's record: the report the single-process trainer gives, the wall time, the DJL
+     * compute time inside it (the slowest shard of each round plus the driver's update), and the
+     * bytes the step moved (broadcasts out, shard results back).
+     */
+    public record Step(StepReport report, double seconds, double computeSeconds, long bytesMoved) {}
 
     public Trainer.Outcome fit(JavaSparkContext sc, ImageSet train, ImageSet val, ImageSet test, Consumer<Step> onStep) {
         long seed = cfg.integer("train.seed");
@@ -118,6 +122,8 @@ public final class DistributedTrainer {
                     float[] tensors = spec.all().pack(weights.toHost());
                     StepInput in = new StepInput(tensors, lr.clone(), epoch, s, step, metaStep, null);
                     ShardResult r = round(sc, data, spec, in, false);
+                    double compute = r.maxComputeSeconds;
+                    long bytes = 4L * tensors.length * shardCount + 4L * spec.learnable().total() * r.shards;
                     double trainLoss = r.loss / r.shards;
                     if (!Double.isFinite(trainLoss)) {
                         if (!skipNan) {
@@ -131,6 +137,7 @@ public final class DistributedTrainer {
                     weights.load(spec.buffers().unpack(r.meanBuffers()));
                     double metaLoss = Double.NaN;
                     double[] h = new double[0];
+                    long driverStart = System.nanoTime();
                     try (NDManager scratch = weights.manager().newSubManager()) {
                         Map<String, NDArray> theta = new LinkedHashMap<>();
                         Map<String, NDArray> g = new LinkedHashMap<>();
@@ -148,8 +155,13 @@ public final class DistributedTrainer {
                                 Map<String, NDArray> d = cfg.meta().direction() == MetaLrSettings.Direction.SGD ? g : u;
                                 Map<String, float[]> dHost = new LinkedHashMap<>();
                                 d.forEach((k, v) -> dHost.put(k, v.toFloatArray()));
+                                long roundStart = System.nanoTime();
                                 m = round(sc, data, spec, new StepInput(tensors, lr.clone(), epoch, s, step, true,
                                         spec.learnable().pack(dHost)), true);
+                                // the second round is Spark's and the shards' time, not the driver's update
+                                driverStart += System.nanoTime() - roundStart;
+                                compute += m.maxComputeSeconds;
+                                bytes += 4L * (tensors.length + spec.learnable().total()) * shardCount;
                             }
                             metaLoss = m.metaLoss / m.shards;
                             if (Double.isFinite(metaLoss)) {
@@ -169,13 +181,14 @@ public final class DistributedTrainer {
                             e.getValue().subi(u.get(e.getKey()).muli(lr[grp]));
                         }
                     }
+                    compute += (System.nanoTime() - driverStart) / 1e9;
                     lossSum += trainLoss * r.count;
                     correct += r.correct;
                     seen += r.count;
                     StepReport report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
                             lr.clone(), h, false);
                     if (onStep != null) {
-                        onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, r.maxComputeSeconds));
+                        onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes));
                     }
                 }
                 ClassificationMetrics v = Evaluator.evaluate(weights, val, cfg.integer("train.eval_batch_size"));
