@@ -8,6 +8,11 @@ import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
 import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
+import io.metalr.spark.DistributedTrainer;
+import io.metalr.spark.MetaMode;
+import io.metalr.spark.SparkSessions;
+
+import org.apache.spark.api.java.JavaSparkContext;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
 
@@ -55,9 +60,18 @@ public final class TrainCommand implements Callable<Integer> {
                 + " trainable parameters, strategy " + setup.plan().strategy());
         System.out.println(data.description());
         System.out.print(setup.groupTable());
-        Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
-                Devices.resolve(cfg.string("device")), System.out::println);
-        Trainer.Outcome out = trainer.fit(setup.initial(), data.train(), data.val(), data.test(), null);
+        Trainer.Outcome out;
+        int shards = cfg.integer("distributed.shards");
+        if (shards > 0) {
+            JavaSparkContext sc = SparkSessions.context(cfg);
+            MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
+            out = new DistributedTrainer(cfg, setup, mode, shards, System.out::println)
+                    .fit(sc, data.train(), data.val(), data.test(), null);
+        } else {
+            Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
+                    Devices.resolve(cfg.string("device")), System.out::println);
+            out = trainer.fit(setup.initial(), data.train(), data.val(), data.test(), null);
+        }
         System.out.printf("selected epoch %d: val acc %.3f auc %.3f | test acc %.3f auc %.3f | %d steps in %.1fs%n",
                 out.bestEpoch() + 1, out.bestVal().accuracy(), out.bestVal().macroAuc(),
                 out.test().accuracy(), out.test().macroAuc(), out.steps(), out.seconds());
