@@ -37,6 +37,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--set", description = "override a key: --set train.epochs=5 (repeatable)")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--resume", description = "continue a distributed run from the newest checkpoint in run.dir/checkpoints")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
         Config user = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config);
@@ -47,13 +50,17 @@ public final class TrainCommand implements Callable<Integer> {
         if (cfg.integer("data.folds") >= 2) {
             crossValidate(cfg);
         } else {
-            run(cfg);
+            run(cfg, resume);
         }
         return ExitCodes.OK;
     }
 
     /** Trains once and writes the run directory when {@code run.dir} is set; returns the outcome. */
     static Trainer.Outcome run(JobConfig cfg) throws Exception {
+        return run(cfg, false);
+    }
+
+    static Trainer.Outcome run(JobConfig cfg, boolean resume) throws Exception {
         DataSets.Loaded data = DataSets.load(cfg);
         RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
         System.out.println("model " + setup.net().name() + ", " + setup.net().trainableCount()
@@ -65,7 +72,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (shards > 0) {
             JavaSparkContext sc = SparkSessions.context(cfg);
             MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
+            String runDir = cfg.string("run.dir").trim();
             out = new DistributedTrainer(cfg, setup, mode, shards, System.out::println)
+                    .withCheckpoints(runDir.isEmpty() ? null : runDir + "/checkpoints", cfg.integer("train.checkpoint_every"), resume)
                     .fit(sc, data.train(), data.val(), data.test(), null);
         } else {
             Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),

@@ -58,6 +58,9 @@ public final class DistributedTrainer {
     private final MetaMode mode;
     private final int shardCount;
     private final Consumer<String> log;
+    private String checkpointDir;
+    private int checkpointEvery;
+    private boolean resume;
 
     public DistributedTrainer(JobConfig cfg, RunSetup setup, MetaMode mode, int shardCount, Consumer<String> log) {
         this.cfg = cfg;
@@ -73,6 +76,17 @@ public final class DistributedTrainer {
         if (cfg.word("meta.source").equals("val")) {
             throw new IllegalArgumentException("meta.source = val is not supported by the distributed job yet; use train");
         }
+    }
+
+    /**
+     * Checkpoints every {@code every} steps (0: only at the end of each epoch) into {@code dir} (any
+     * Hadoop path); with {@code resume} a run continues from the newest complete checkpoint there.
+     */
+    public DistributedTrainer withCheckpoints(String dir, int every, boolean resume) {
+        this.checkpointDir = dir;
+        this.checkpointEvery = every;
+        this.resume = resume;
+        return this;
     }
 
     /**
@@ -108,14 +122,36 @@ public final class DistributedTrainer {
         long step = 0;
         long skipped = 0;
         long started = System.nanoTime();
+        int startEpoch = 0;
+        int startStepInEpoch = 0;
         try (Weights weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
                 Optimizer opt = Optimizers.create(cfg.optimizer(), weights.manager())) {
-            for (int epoch = 0; epoch < epochs; epoch++) {
+            java.util.Optional<Checkpoint> restored = resume && checkpointDir != null
+                    ? newestCheckpoint() : java.util.Optional.empty();
+            if (restored.isPresent()) {
+                Checkpoint c = restored.get();
+                weights.load(c.tensors());
+                opt.loadState(c.optimizerState(), c.optimizerStep(), c.optimizerShapes());
+                System.arraycopy(c.lr(), 0, lr, 0, lr.length);
+                step = c.step();
+                startEpoch = c.epoch();
+                startStepInEpoch = c.stepInEpoch();
+                if (c.bestTensors() != null) {
+                    best = new LinkedHashMap<>(c.bestTensors());
+                    bestEpoch = c.bestEpoch();
+                    // model selection resumes from the best epoch's validation result, recomputed
+                    try (Weights b = Weights.fromHost(setup.net(), best, Device.cpu())) {
+                        selection.offer(bestEpoch, step, Evaluator.evaluate(b, val, cfg.integer("train.eval_batch_size")));
+                    }
+                }
+                log.accept("resumed from the checkpoint of step " + step + " (epoch " + (startEpoch + 1) + ")");
+            }
+            for (int epoch = startEpoch; epoch < epochs; epoch++) {
                 long epochStart = System.nanoTime();
                 double lossSum = 0;
                 long correct = 0;
                 long seen = 0;
-                for (int s = 0; s < stepsPerEpoch; s++, step++) {
+                for (int s = epoch == startEpoch ? startStepInEpoch : 0; s < stepsPerEpoch; s++, step++) {
                     long t0 = System.nanoTime();
                     boolean metaStep = plan.learning() != StrategyPlan.Learning.FIXED && step % cfg.meta().every() == 0;
                     double[] before = lr.clone();
@@ -190,6 +226,9 @@ public final class DistributedTrainer {
                     if (onStep != null) {
                         onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes));
                     }
+                    if (checkpointDir != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) {
+                        checkpoint(weights, opt, lr, step + 1, epoch, s + 1, bestEpoch, best);
+                    }
                 }
                 ClassificationMetrics v = Evaluator.evaluate(weights, val, cfg.integer("train.eval_batch_size"));
                 history.add(new Trainer.EpochResult(epoch, step, seen == 0 ? Double.NaN : lossSum / seen,
@@ -197,6 +236,9 @@ public final class DistributedTrainer {
                 if (selection.offer(epoch, step, v)) {
                     best = weights.toHost();
                     bestEpoch = epoch;
+                }
+                if (checkpointDir != null) {
+                    checkpoint(weights, opt, lr, step, epoch + 1, 0, bestEpoch, best);
                 }
                 log.accept(String.format(java.util.Locale.ROOT, "epoch %d/%d: val acc %.3f auc %.3f", epoch + 1, epochs,
                         v.accuracy(), v.macroAuc()));
@@ -207,12 +249,34 @@ public final class DistributedTrainer {
             }
             weights.load(best);
             ClassificationMetrics testMetrics = test == null ? null : Evaluator.evaluate(weights, test, cfg.integer("train.eval_batch_size"));
-            return new Trainer.Outcome(history, bestEpoch, history.get(bestEpoch).val(), testMetrics, best, lr.clone(),
+            ClassificationMetrics bestVal = selection.hasBest() ? selection.bestMetrics() : history.get(history.size() - 1).val();
+            return new Trainer.Outcome(history, bestEpoch, bestVal, testMetrics, best, lr.clone(),
                     step, skipped, (System.nanoTime() - started) / 1e9);
         } finally {
             data.unpersist(false);
             String runId = spec.runId();
             sc.parallelize(List.of(0), 1).foreach(x -> ShardWorker.release(runId));
+        }
+    }
+
+    private java.util.Optional<Checkpoint> newestCheckpoint() {
+        try {
+            return Checkpoint.newest(checkpointDir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read checkpoints in " + checkpointDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkpoint(Weights weights, Optimizer opt, double[] lr, long step, int epoch, int stepInEpoch,
+            int bestEpoch, Map<String, float[]> best) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, float[]> state = opt.stateToHost();
+        state.keySet().forEach(k -> shapes.put(k, weights.get(k.substring(0, k.indexOf('#'))).getShape().getShape()));
+        try {
+            new Checkpoint(step, epoch, stepInEpoch, lr.clone(), opt.step(), weights.toHost(), state, shapes, bestEpoch, best)
+                    .write(checkpointDir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write a checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,0 +1,139 @@
+package io.metalr.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.metalr.data.read.DataPaths;
+
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A training checkpoint on any Hadoop path: every tensor, the optimizer's state, the group learning
+ * rates, the position in the data (epoch, step) and the model selection so far. Batches are pure
+ * functions of (seed, epoch, step, shard), so the position is the whole data cursor and RNG state.
+ *
+ * <p>Written into a temporary directory that is renamed to {@code step-NNNNNNNNN} when complete,
+ * with a {@code _COMPLETE} marker written last: a reader only ever sees whole checkpoints.
+ */
+public record Checkpoint(
+        long step,
+        int epoch,
+        int stepInEpoch,
+        double[] lr,
+        long optimizerStep,
+        Map<String, float[]> tensors,
+        Map<String, float[]> optimizerState,
+        Map<String, long[]> optimizerShapes,
+        int bestEpoch,
+        Map<String, float[]> bestTensors) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PREFIX = "step-";
+    private static final String COMPLETE = "_COMPLETE";
+
+    /** Writes this checkpoint under {@code dir}; returns its path. */
+    public String write(String dir) throws IOException {
+        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
+        Path root = new Path(DataPaths.toPath(dir).toString());
+        Path tmp = new Path(root, "_tmp-" + PREFIX + step + "-" + System.nanoTime());
+        Path done = new Path(root, String.format("%s%09d", PREFIX, step));
+        fs.mkdirs(tmp);
+        writeTensors(fs, new Path(tmp, "tensors.bin"), tensors);
+        writeTensors(fs, new Path(tmp, "optimizer.bin"), optimizerState);
+        writeTensors(fs, new Path(tmp, "best.bin"), bestTensors == null ? Map.of() : bestTensors);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("step", step);
+        meta.put("epoch", epoch);
+        meta.put("step_in_epoch", stepInEpoch);
+        meta.put("lr", lr);
+        meta.put("optimizer_step", optimizerStep);
+        meta.put("optimizer_shapes", optimizerShapes);
+        meta.put("best_epoch", bestEpoch);
+        try (FSDataOutputStream out = fs.create(new Path(tmp, "state.json"), true)) {
+            JSON.writeValue((java.io.OutputStream) out, meta);
+        }
+        fs.create(new Path(tmp, COMPLETE), true).close();
+        if (fs.exists(done)) {
+            fs.delete(done, true);
+        }
+        if (!fs.rename(tmp, done)) {
+            throw new IOException("could not rename checkpoint " + tmp + " to " + done);
+        }
+        return done.toString();
+    }
+
+    /** The newest complete checkpoint under {@code dir}, if any. */
+    public static Optional<Checkpoint> newest(String dir) throws IOException {
+        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
+        Path root = new Path(DataPaths.toPath(dir).toString());
+        if (!fs.exists(root)) {
+            return Optional.empty();
+        }
+        Path best = null;
+        for (FileStatus st : fs.listStatus(root)) {
+            String name = st.getPath().getName();
+            if (st.isDirectory() && name.startsWith(PREFIX) && fs.exists(new Path(st.getPath(), COMPLETE))
+                    && (best == null || name.compareTo(best.getName()) > 0)) {
+                best = st.getPath();
+            }
+        }
+        return best == null ? Optional.empty() : Optional.of(read(fs, best));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Checkpoint read(FileSystem fs, Path dir) throws IOException {
+        Map<String, Object> meta;
+        try (InputStream in = fs.open(new Path(dir, "state.json"))) {
+            meta = JSON.readValue(in, Map.class);
+        }
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        ((Map<String, java.util.List<Number>>) meta.get("optimizer_shapes")).forEach((k, v) ->
+                shapes.put(k, v.stream().mapToLong(Number::longValue).toArray()));
+        double[] lr = ((java.util.List<Number>) meta.get("lr")).stream().mapToDouble(Number::doubleValue).toArray();
+        Map<String, float[]> best = readTensors(fs, new Path(dir, "best.bin"));
+        return new Checkpoint(((Number) meta.get("step")).longValue(), ((Number) meta.get("epoch")).intValue(),
+                ((Number) meta.get("step_in_epoch")).intValue(), lr, ((Number) meta.get("optimizer_step")).longValue(),
+                readTensors(fs, new Path(dir, "tensors.bin")), readTensors(fs, new Path(dir, "optimizer.bin")), shapes,
+                ((Number) meta.get("best_epoch")).intValue(), best.isEmpty() ? null : best);
+    }
+
+    /** Named float tensors: count, then (name, length, values) each; exact and engine-free. */
+    private static void writeTensors(FileSystem fs, Path file, Map<String, float[]> tensors) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(fs.create(file, true), 1 << 20))) {
+            out.writeInt(tensors.size());
+            for (Map.Entry<String, float[]> e : tensors.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().length);
+                for (float f : e.getValue()) {
+                    out.writeFloat(f);
+                }
+            }
+        }
+    }
+
+    private static Map<String, float[]> readTensors(FileSystem fs, Path file) throws IOException {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(fs.open(file), 1 << 20))) {
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                float[] v = new float[in.readInt()];
+                for (int k = 0; k < v.length; k++) {
+                    v[k] = in.readFloat();
+                }
+                out.put(name, v);
+            }
+        }
+        return out;
+    }
+}
