@@ -13,6 +13,11 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class Autograd implements AutoCloseable {
 
+    static {
+        // libtorch must be loaded before the first JNI call; on a fresh executor nothing else did
+        ai.djl.engine.Engine.getInstance();
+    }
+
     private Autograd() {
         JniUtils.setGradMode(true);
     }

@@ -156,78 +156,85 @@ public final class DistributedTrainer {
                     boolean metaStep = plan.learning() != StrategyPlan.Learning.FIXED && step % cfg.meta().every() == 0;
                     double[] before = lr.clone();
                     float[] tensors = spec.all().pack(weights.toHost());
-                    StepInput in = new StepInput(tensors, lr.clone(), epoch, s, step, metaStep, null);
-                    ShardResult r = round(sc, data, spec, in, false);
-                    double compute = r.maxComputeSeconds;
-                    long bytes = 4L * tensors.length * shardCount + 4L * spec.learnable().total() * r.shards;
-                    double trainLoss = r.loss / r.shards;
-                    if (!Double.isFinite(trainLoss)) {
-                        if (!skipNan) {
-                            throw new TrainingDivergedException("non-finite training loss (" + trainLoss + ") at step " + step
-                                    + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr)
-                                    + "; set train.on_nan = skip to skip such steps");
-                        }
-                        skipped++;
-                        continue;
-                    }
-                    weights.load(spec.buffers().unpack(r.meanBuffers()));
-                    double metaLoss = Double.NaN;
-                    double[] h = new double[0];
-                    long driverStart = System.nanoTime();
-                    try (NDManager scratch = weights.manager().newSubManager()) {
-                        Map<String, NDArray> theta = new LinkedHashMap<>();
-                        Map<String, NDArray> g = new LinkedHashMap<>();
-                        Map<String, NDArray> u = new LinkedHashMap<>();
-                        opt.beginStep();
-                        spec.learnable().unpack(r.meanGrad()).forEach((name, v) -> {
-                            NDArray t = Scratch.alias(weights.get(name), scratch);
-                            theta.put(name, t);
-                            g.put(name, scratch.create(v, t.getShape()));
-                            u.put(name, opt.direction(name, t, g.get(name), scratch));
-                        });
-                        if (metaStep) {
-                            ShardResult m = r;
-                            if (mode == MetaMode.GLOBAL) {
-                                Map<String, NDArray> d = cfg.meta().direction() == MetaLrSettings.Direction.SGD ? g : u;
-                                Map<String, float[]> dHost = new LinkedHashMap<>();
-                                d.forEach((k, v) -> dHost.put(k, v.toFloatArray()));
-                                long roundStart = System.nanoTime();
-                                m = round(sc, data, spec, new StepInput(tensors, lr.clone(), epoch, s, step, true,
-                                        spec.learnable().pack(dHost)), true);
-                                // the second round is Spark's and the shards' time, not the driver's update
-                                driverStart += System.nanoTime() - roundStart;
-                                compute += m.maxComputeSeconds;
-                                bytes += 4L * (tensors.length + spec.learnable().total()) * shardCount;
+                    // theta's broadcast lives until the step ends: a second-round task that lands on an
+                    // executor without this step's weights (a lost executor) reads them from it
+                    Broadcast<StepInput> stepBroadcast = sc.broadcast(new StepInput(tensors, lr.clone(), epoch, s, step, metaStep, null));
+                    try {
+                        ShardResult r = gradientsRound(data, spec, stepBroadcast);
+                        double compute = r.maxComputeSeconds;
+                        long bytes = 4L * tensors.length * shardCount + 4L * spec.learnable().total() * r.shards;
+                        double computeRound1 = r.maxComputeSeconds;
+                        double trainLoss = r.loss / r.shards;
+                        if (!Double.isFinite(trainLoss)) {
+                            if (!skipNan) {
+                                throw new TrainingDivergedException("non-finite training loss (" + trainLoss + ") at step " + step
+                                        + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr)
+                                        + "; set train.on_nan = skip to skip such steps");
                             }
-                            metaLoss = m.metaLoss / m.shards;
-                            if (Double.isFinite(metaLoss)) {
-                                GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
-                                        scale(m.dirNormSq, m.shards));
-                                MetaLrRule.Result res = rule.update(lr, sums, learnableRates(plan, epoch),
-                                        plan.learning() == StrategyPlan.Learning.TIED);
-                                h = res.hypergradient();
-                                System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
-                            } else if (!skipNan) {
-                                throw new TrainingDivergedException("non-finite meta (validation) loss (" + metaLoss
-                                        + ") at step " + step + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr));
+                            skipped++;
+                            continue;
+                        }
+                        weights.load(spec.buffers().unpack(r.meanBuffers()));
+                        double metaLoss = Double.NaN;
+                        double[] h = new double[0];
+                        long driverStart = System.nanoTime();
+                        try (NDManager scratch = weights.manager().newSubManager()) {
+                            Map<String, NDArray> theta = new LinkedHashMap<>();
+                            Map<String, NDArray> g = new LinkedHashMap<>();
+                            Map<String, NDArray> u = new LinkedHashMap<>();
+                            opt.beginStep();
+                            spec.learnable().unpack(r.meanGrad()).forEach((name, v) -> {
+                                NDArray t = Scratch.alias(weights.get(name), scratch);
+                                theta.put(name, t);
+                                g.put(name, scratch.create(v, t.getShape()));
+                                u.put(name, opt.direction(name, t, g.get(name), scratch));
+                            });
+                            if (metaStep) {
+                                ShardResult m = r;
+                                if (mode == MetaMode.GLOBAL) {
+                                    Map<String, NDArray> d = cfg.meta().direction() == MetaLrSettings.Direction.SGD ? g : u;
+                                    Map<String, float[]> dHost = new LinkedHashMap<>();
+                                    d.forEach((k, v) -> dHost.put(k, v.toFloatArray()));
+                                    long roundStart = System.nanoTime();
+                                    m = metaRound(sc, data, spec, stepBroadcast, new StepInput(null, lr.clone(), epoch, s, step, true,
+                                            spec.learnable().pack(dHost)));
+                                    // the second round is Spark's and the shards' time, not the driver's update
+                                    driverStart += System.nanoTime() - roundStart;
+                                    compute += m.maxComputeSeconds;
+                                    bytes += 4L * spec.learnable().total() * shardCount;
+                                }
+                                metaLoss = m.metaLoss / m.shards;
+                                if (Double.isFinite(metaLoss)) {
+                                    GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
+                                            scale(m.dirNormSq, m.shards));
+                                    MetaLrRule.Result res = rule.update(lr, sums, learnableRates(plan, epoch),
+                                            plan.learning() == StrategyPlan.Learning.TIED);
+                                    h = res.hypergradient();
+                                    System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
+                                } else if (!skipNan) {
+                                    throw new TrainingDivergedException("non-finite meta (validation) loss (" + metaLoss
+                                            + ") at step " + step + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr));
+                                }
+                            }
+                            for (Map.Entry<String, NDArray> e : theta.entrySet()) {
+                                int grp = setup.groups().groupOf(e.getKey());
+                                e.getValue().subi(u.get(e.getKey()).muli(lr[grp]));
                             }
                         }
-                        for (Map.Entry<String, NDArray> e : theta.entrySet()) {
-                            int grp = setup.groups().groupOf(e.getKey());
-                            e.getValue().subi(u.get(e.getKey()).muli(lr[grp]));
+                        compute += (System.nanoTime() - driverStart) / 1e9;
+                        lossSum += trainLoss * r.count;
+                        correct += r.correct;
+                        seen += r.count;
+                        StepReport report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
+                                lr.clone(), h, false);
+                        if (onStep != null) {
+                            onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes));
                         }
-                    }
-                    compute += (System.nanoTime() - driverStart) / 1e9;
-                    lossSum += trainLoss * r.count;
-                    correct += r.correct;
-                    seen += r.count;
-                    StepReport report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
-                            lr.clone(), h, false);
-                    if (onStep != null) {
-                        onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes));
-                    }
-                    if (checkpointDir != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) {
-                        checkpoint(weights, opt, lr, step + 1, epoch, s + 1, bestEpoch, best);
+                        if (checkpointDir != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) {
+                            checkpoint(weights, opt, lr, step + 1, epoch, s + 1, bestEpoch, best);
+                        }
+                    } finally {
+                        stepBroadcast.destroy();
                     }
                 }
                 ClassificationMetrics v = Evaluator.evaluate(weights, val, cfg.integer("train.eval_batch_size"));
@@ -280,15 +287,26 @@ public final class DistributedTrainer {
         }
     }
 
-    /** One broadcast-compute-aggregate round. */
-    private static ShardResult round(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec, StepInput in, boolean meta) {
-        Broadcast<StepInput> bc = sc.broadcast(in);
+    /** Round one: every shard's gradient at the broadcast theta, tree-aggregated. */
+    private static ShardResult gradientsRound(JavaRDD<ShardData> data, JobSpec spec, Broadcast<StepInput> step) {
+        return data.mapPartitions(it -> {
+            List<ShardResult> out = new ArrayList<>();
+            while (it.hasNext()) {
+                out.add(ShardWorker.gradients(spec, it.next(), step.value()));
+            }
+            return out.iterator();
+        }).treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);
+    }
+
+    /** Round two: the hypergradient sums along the broadcast direction; only the direction travels. */
+    private static ShardResult metaRound(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec,
+            Broadcast<StepInput> step, StepInput direction) {
+        Broadcast<StepInput> bc = sc.broadcast(direction);
         try {
             return data.mapPartitions(it -> {
                 List<ShardResult> out = new ArrayList<>();
                 while (it.hasNext()) {
-                    ShardData shard = it.next();
-                    out.add(meta ? ShardWorker.metaGradient(spec, shard, bc.value()) : ShardWorker.gradients(spec, shard, bc.value()));
+                    out.add(ShardWorker.metaGradient(spec, it.next(), () -> step.value().tensors(), bc.value()));
                 }
                 return out.iterator();
             }).treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);

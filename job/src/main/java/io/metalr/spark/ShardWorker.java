@@ -62,7 +62,7 @@ final class ShardWorker {
         Autograd.disableOnThisThread();
         Replica r = replica(spec, shard.index);
         synchronized (r) {
-            load(r, spec, in);
+            load(r, spec, in.step(), in::tensors);
             ShardResult out = new ShardResult();
             try (NDManager scratch = r.weights.manager().newSubManager()) {
                 Map<String, NDArray> staged = new LinkedHashMap<>();
@@ -90,12 +90,12 @@ final class ShardWorker {
     }
 
     /** Round two of a global meta step: the sums at theta - s * alpha * d with the aggregated d. */
-    static ShardResult metaGradient(JobSpec spec, ShardData shard, StepInput in) {
+    static ShardResult metaGradient(JobSpec spec, ShardData shard, java.util.function.Supplier<float[]> tensors, StepInput in) {
         long t0 = System.nanoTime();
         Autograd.disableOnThisThread();
         Replica r = replica(spec, shard.index);
         synchronized (r) {
-            load(r, spec, in);
+            load(r, spec, in.step(), tensors);
             ShardResult out = new ShardResult();
             try (NDManager scratch = r.weights.manager().newSubManager()) {
                 Map<String, NDArray> d = new LinkedHashMap<>();
@@ -126,10 +126,10 @@ final class ShardWorker {
     }
 
     /** Refreshes the replica's tensors, once per step (round two reuses round one's). */
-    private static void load(Replica r, JobSpec spec, StepInput in) {
-        if (r.loadedStep != in.step()) {
-            r.weights.load(spec.all().unpack(in.tensors()));
-            r.loadedStep = in.step();
+    private static void load(Replica r, JobSpec spec, long step, java.util.function.Supplier<float[]> tensors) {
+        if (r.loadedStep != step) {
+            r.weights.load(spec.all().unpack(tensors.get()));
+            r.loadedStep = step;
         }
     }
 

@@ -27,8 +27,6 @@ import io.metalr.train.RunSetup;
 import io.metalr.train.StrategyPlan;
 import io.metalr.train.Trainer;
 
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,12 +46,6 @@ class DistributedEquivalenceTest {
     private static final int SHARDS = 2;
     private static final int BATCH = 8;
     private static final int STEPS = 20;
-    private static JavaSparkContext sc;
-
-    @BeforeAll
-    static void spark() {
-        sc = io.metalr.TestSpark.context();
-    }
 
     private static JobConfig cfg(String direction, int shards) {
         return JobConfig.of(ConfigFactory.parseString(String.join("\n",
@@ -74,7 +66,7 @@ class DistributedEquivalenceTest {
         ImageSet train = train(SHARDS);
         ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
         Trainer.Outcome dist = new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, SHARDS, s -> { })
-                .fit(sc, train, val, null, null);
+                .fit(io.metalr.TestSpark.context(), train, val, null, null);
         Reference ref = reference(cfg, setup, train, SHARDS);
         assertEquals(STEPS, dist.steps());
         for (int j = 0; j < ref.lr.length; j++) {
@@ -91,8 +83,8 @@ class DistributedEquivalenceTest {
         RunSetup setup = RunSetup.from(cfg, 1, 3);
         ImageSet train = train(1);
         ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
-        Trainer.Outcome local = new DistributedTrainer(cfg, setup, MetaMode.LOCAL, 1, s -> { }).fit(sc, train, val, null, null);
-        Trainer.Outcome global = new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, 1, s -> { }).fit(sc, train, val, null, null);
+        Trainer.Outcome local = new DistributedTrainer(cfg, setup, MetaMode.LOCAL, 1, s -> { }).fit(io.metalr.TestSpark.context(), train, val, null, null);
+        Trainer.Outcome global = new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, 1, s -> { }).fit(io.metalr.TestSpark.context(), train, val, null, null);
         assertEquals(java.util.Arrays.toString(global.finalLr()), java.util.Arrays.toString(local.finalLr()));
         global.bestWeights().forEach((name, v) -> assertClose(name, v, local.bestWeights().get(name)));
     }
