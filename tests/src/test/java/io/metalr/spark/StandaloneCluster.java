@@ -406,23 +406,7 @@ public final class StandaloneCluster implements AutoCloseable {
         }
         SparkSession.clearActiveSession();
         SparkSession.clearDefaultSession();
-        Map<String, String> conf = new LinkedHashMap<>();
-        conf.put("spark.master", masterUrl);
-        conf.put("spark.app.name", appName);
-        conf.put("spark.driver.host", "127.0.0.1");
-        conf.put("spark.driver.bindAddress", "127.0.0.1");
-        conf.put("spark.ui.enabled", "false");
-        conf.put("spark.executor.cores", "1");
-        conf.put("spark.cores.max", String.valueOf(EXECUTORS));
-        conf.put("spark.executor.memory", "1g");
-        conf.put("spark.executor.extraJavaOptions",
-                executorJavaOptions());
-        EXECUTOR_ENV.forEach((k, v) -> conf.put("spark.executorEnv." + k, v));
-        conf.put("spark.jars", String.join(",", appJars));
-        // the first job waits for every executor, so tasks spread over both
-        conf.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
-        conf.put("spark.scheduler.maxRegisteredResourcesWaitingTime", STARTUP_TIMEOUT.toSeconds() + "s");
-        conf.put("spark.sql.shuffle.partitions", String.valueOf(EXECUTORS));
+        Map<String, String> conf = driverConf(appName);
         conf.putAll(extraConf);
         SparkSession.Builder b = SparkSession.builder();
         conf.forEach(b::config);
@@ -443,6 +427,28 @@ public final class StandaloneCluster implements AutoCloseable {
             stopSession();
             throw e;
         }
+    }
+
+    /** The Spark settings of a driver on this cluster (also for a driver in another process, as -D flags). */
+    public Map<String, String> driverConf(String appName) {
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("spark.master", masterUrl);
+        conf.put("spark.app.name", appName);
+        conf.put("spark.driver.host", "127.0.0.1");
+        conf.put("spark.driver.bindAddress", "127.0.0.1");
+        conf.put("spark.ui.enabled", "false");
+        conf.put("spark.executor.cores", "1");
+        conf.put("spark.cores.max", String.valueOf(EXECUTORS));
+        conf.put("spark.executor.memory", "1g");
+        conf.put("spark.executor.extraJavaOptions",
+                executorJavaOptions());
+        EXECUTOR_ENV.forEach((k, v) -> conf.put("spark.executorEnv." + k, v));
+        conf.put("spark.jars", String.join(",", appJars));
+        // the first job waits for every executor, so tasks spread over both
+        conf.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
+        conf.put("spark.scheduler.maxRegisteredResourcesWaitingTime", STARTUP_TIMEOUT.toSeconds() + "s");
+        conf.put("spark.sql.shuffle.partitions", String.valueOf(EXECUTORS));
+        return conf;
     }
 
     /**
