@@ -42,7 +42,9 @@ public final class SparkBenchmark {
         List<String> argv = Arrays.asList(args);
         String only = argv.contains("--only") ? argv.get(argv.indexOf("--only") + 1) : null;
         JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("metalr-bench-spark")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.broadcast.compress", "false"));
+        ai.djl.engine.Engine.getInstance();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "spark");
         summary.put("summary", true);
@@ -76,7 +78,11 @@ public final class SparkBenchmark {
         ImageSet val = SyntheticImages.generate("stripes", 4, 16, channels, 64, 4);
         RunSetup setup = RunSetup.from(cfg, channels, 4);
 
+        int cores = Runtime.getRuntime().availableProcessors();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(cores);
         double oneProcess = oneProcessMs(cfg, setup, train, shards * perShard, steps);
+        // the two tasks share this JVM's cores, as SparkSessions arranges for local masters
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, cores / shards));
 
         List<double[]> spark = new ArrayList<>();
         long[] bytes = {0};

@@ -13,9 +13,9 @@ public final class ShardResult implements Serializable {
     private static final long serialVersionUID = 1L;
 
     int shards;
-    float[] grad;
+    transient float[] grad;
     double[] gradSum;
-    float[] buffers;
+    transient float[] buffers;
     double[] bufferSum;
     double[] dot;
     double[] valNormSq;
@@ -27,6 +27,18 @@ public final class ShardResult implements Serializable {
     /** Compute time inside DJL on the executors, summed, for the overhead figures. */
     double computeSeconds;
     double maxComputeSeconds;
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        out.defaultWriteObject();
+        FloatCodec.write(out, grad);
+        FloatCodec.write(out, buffers);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        grad = FloatCodec.read(in);
+        buffers = FloatCodec.read(in);
+    }
 
     static ShardResult empty() {
         return new ShardResult();

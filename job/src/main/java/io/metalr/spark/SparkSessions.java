@@ -20,6 +20,10 @@ public final class SparkSessions {
         if (!conf.contains("spark.master")) {
             b.master(cfg.string("distributed.master"));
         }
+        if (!conf.contains("spark.broadcast.compress")) {
+            // weights and directions are floats that do not compress: lz4 would only cost time
+            b.config("spark.broadcast.compress", "false");
+        }
         SparkSession spark = b.getOrCreate();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         if (sc.master().startsWith("local")) {
