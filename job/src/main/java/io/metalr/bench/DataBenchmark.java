@@ -2,7 +2,6 @@ package io.metalr.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.metalr.data.Batch;
 import io.metalr.data.BatchOrder;
@@ -38,8 +37,6 @@ import javax.imageio.ImageIO;
  */
 public final class DataBenchmark {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public static void main(String[] args) throws Exception {
         ImageSet source = SyntheticImages.generate("stripes", 4, 2048, 1, 28, 9);
         List<byte[]> pngs = encode(source);
@@ -55,18 +52,18 @@ public final class DataBenchmark {
             images += decodeAll(pngs, pre, aug, out, epoch++);
         }
         double decodePerSec = images / ((System.nanoTime() - t0) / 1e9);
-        emit(line("decode_augment", Map.of("images", images, "images_per_s", round(decodePerSec), "threads", 1,
+        BenchOutput.emit(line("decode_augment", Map.of("images", images, "images_per_s", BenchOutput.round(decodePerSec), "threads", 1,
                 "png_bytes_mean", pngs.stream().mapToInt(b -> b.length).average().orElse(0))));
 
         double trainPerSec = trainImagesPerSecond(source);
-        emit(line("train_step", Map.of("model", "small_resnet", "batch", 64, "images_per_s", round(trainPerSec))));
+        BenchOutput.emit(line("train_step", Map.of("model", "small_resnet", "batch", 64, "images_per_s", BenchOutput.round(trainPerSec))));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "data");
         summary.put("summary", true);
-        summary.put("decode_images_per_s", round(decodePerSec));
-        summary.put("train_images_per_s", round(trainPerSec));
-        summary.put("decode_over_train", round(decodePerSec / trainPerSec));
-        emit(summary);
+        summary.put("decode_images_per_s", BenchOutput.round(decodePerSec));
+        summary.put("train_images_per_s", BenchOutput.round(trainPerSec));
+        summary.put("decode_over_train", BenchOutput.round(decodePerSec / trainPerSec));
+        BenchOutput.emit(summary);
     }
 
     private static long decodeAll(List<byte[]> pngs, Preprocessor pre, Augmenter aug, float[] out, int epoch) {
@@ -130,12 +127,5 @@ public final class DataBenchmark {
         return m;
     }
 
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
 
-    private static void emit(Map<String, Object> line) throws IOException {
-        System.out.println(JSON.writeValueAsString(line));
-        System.out.flush();
-    }
 }

@@ -2,7 +2,6 @@ package io.metalr.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.metalr.data.Batch;
 import io.metalr.data.BatchOrder;
@@ -35,8 +34,6 @@ import java.util.Map;
  */
 public final class EngineBenchmark {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** One configuration: a model at an input size and batch size, timed for some rounds. */
     record Case(String key, String model, int channels, int size, int batch, int warmup, int rounds, int stepsPerRound) {}
 
@@ -56,18 +53,18 @@ public final class EngineBenchmark {
                 continue;
             }
             Map<String, Object> r = timeCase(c);
-            emit(r);
+            BenchOutput.emit(r);
             summary.put("metalr_over_plain_" + c.key(), r.get("metalr_over_plain"));
             summary.put("plain_ms_" + c.key(), r.get("plain_ms"));
             summary.put("metalr_ms_" + c.key(), r.get("metalr_ms"));
         }
         if (only == null || only.equals("rss")) {
             Map<String, Object> rss = rssGrowth(quick ? 600 : 2000);
-            emit(rss);
+            BenchOutput.emit(rss);
             summary.put("rss_growth", rss.get("rss_growth"));
         }
         summary.put("threads", Runtime.getRuntime().availableProcessors());
-        emit(summary);
+        BenchOutput.emit(summary);
     }
 
     private static Map<String, Object> timeCase(Case c) {
@@ -94,8 +91,8 @@ public final class EngineBenchmark {
                 runSteps(sm, data, c, step, c.stepsPerRound(), metaMs);
             }
         }
-        double p = median(plainMs);
-        double m = median(metaMs);
+        double p = BenchOutput.median(plainMs.stream().mapToDouble(Double::doubleValue).toArray());
+        double m = BenchOutput.median(metaMs.stream().mapToDouble(Double::doubleValue).toArray());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("bench", "engine");
         r.put("case", c.key());
@@ -103,9 +100,9 @@ public final class EngineBenchmark {
         r.put("input", c.channels() + "x" + c.size() + "x" + c.size());
         r.put("batch", c.batch());
         r.put("steps_timed_each", plainMs.size());
-        r.put("plain_ms", round(p));
-        r.put("metalr_ms", round(m));
-        r.put("metalr_over_plain", round(m / p));
+        r.put("plain_ms", BenchOutput.round(p));
+        r.put("metalr_ms", BenchOutput.round(m));
+        r.put("metalr_over_plain", BenchOutput.round(m / p));
         return r;
     }
 
@@ -147,9 +144,9 @@ public final class EngineBenchmark {
         r.put("bench", "engine");
         r.put("case", "rss");
         r.put("steps", steps);
-        r.put("rss_mb_step200", round(at200 / 1024.0));
-        r.put("rss_mb_end", round(atEnd / 1024.0));
-        r.put("rss_growth", round((atEnd - at200) / (double) at200));
+        r.put("rss_mb_step200", BenchOutput.round(at200 / 1024.0));
+        r.put("rss_mb_end", BenchOutput.round(atEnd / 1024.0));
+        r.put("rss_growth", BenchOutput.round((atEnd - at200) / (double) at200));
         return r;
     }
 
@@ -162,17 +159,6 @@ public final class EngineBenchmark {
         throw new IOException("no VmRSS in /proc/self/status");
     }
 
-    private static double median(List<Double> v) {
-        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
 
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
 
-    private static void emit(Map<String, Object> line) throws IOException {
-        System.out.println(JSON.writeValueAsString(line));
-        System.out.flush();
-    }
 }

@@ -2,7 +2,6 @@ package io.metalr.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 
 import io.metalr.config.JobConfig;
@@ -36,8 +35,6 @@ import java.util.Map;
  */
 public final class SparkBenchmark {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public static void main(String[] args) throws Exception {
         List<String> argv = Arrays.asList(args);
         String only = argv.contains("--only") ? argv.get(argv.indexOf("--only") + 1) : null;
@@ -54,7 +51,7 @@ public final class SparkBenchmark {
                     continue;
                 }
                 Map<String, Object> r = measure(sc, c[0], c[1], Integer.parseInt(c[2]));
-                emit(r);
+                BenchOutput.emit(r);
                 summary.put("one_process_ms_" + c[0], r.get("one_process_ms"));
                 summary.put("spark_ms_" + c[0], r.get("spark_ms"));
                 summary.put("overhead_ms_" + c[0], r.get("overhead_ms"));
@@ -64,7 +61,7 @@ public final class SparkBenchmark {
         } finally {
             sc.stop();
         }
-        emit(summary);
+        BenchOutput.emit(summary);
     }
 
     private static Map<String, Object> measure(JavaSparkContext sc, String key, String model, int channels) {
@@ -92,8 +89,8 @@ public final class SparkBenchmark {
         });
         // the first two steps warm up replicas and JIT
         List<double[]> timed = spark.subList(2, spark.size());
-        double sparkMs = median(timed.stream().mapToDouble(v -> v[0]).toArray());
-        double overheadMs = median(timed.stream().mapToDouble(v -> v[0] - v[1]).toArray());
+        double sparkMs = BenchOutput.median(timed.stream().mapToDouble(v -> v[0]).toArray());
+        double overheadMs = BenchOutput.median(timed.stream().mapToDouble(v -> v[0] - v[1]).toArray());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("bench", "spark");
         r.put("case", key);
@@ -102,10 +99,10 @@ public final class SparkBenchmark {
         r.put("shards", shards);
         r.put("batch_per_shard", perShard);
         r.put("steps_timed", timed.size());
-        r.put("one_process_ms", round(oneProcess));
-        r.put("spark_ms", round(sparkMs));
-        r.put("overhead_ms", round(overheadMs));
-        r.put("overhead_share", round(overheadMs / sparkMs));
+        r.put("one_process_ms", BenchOutput.round(oneProcess));
+        r.put("spark_ms", BenchOutput.round(sparkMs));
+        r.put("overhead_ms", BenchOutput.round(overheadMs));
+        r.put("overhead_share", BenchOutput.round(overheadMs / sparkMs));
         r.put("bytes_per_step", bytes[0]);
         return r;
     }
@@ -128,21 +125,9 @@ public final class SparkBenchmark {
                 }
             }
         }
-        return median(ms);
+        return BenchOutput.median(ms);
     }
 
-    private static double median(double[] v) {
-        double[] a = v.clone();
-        Arrays.sort(a);
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
 
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
 
-    private static void emit(Map<String, Object> line) throws IOException {
-        System.out.println(JSON.writeValueAsString(line));
-        System.out.flush();
-    }
 }
