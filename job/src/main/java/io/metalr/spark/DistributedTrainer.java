@@ -29,7 +29,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,7 +152,7 @@ public final class DistributedTrainer {
                 long seen = 0;
                 for (int s = epoch == startEpoch ? startStepInEpoch : 0; s < stepsPerEpoch; s++, step++) {
                     long t0 = System.nanoTime();
-                    boolean metaStep = plan.learning() != StrategyPlan.Learning.FIXED && step % cfg.meta().every() == 0;
+                    boolean metaStep = plan.metaStep(step, cfg.meta().every());
                     double[] before = lr.clone();
                     float[] tensors = spec.all().pack(weights.toHost());
                     // theta's broadcast lives until the step ends: a second-round task that lands on an
@@ -163,13 +162,10 @@ public final class DistributedTrainer {
                         ShardResult r = gradientsRound(data, spec, stepBroadcast);
                         double compute = r.maxComputeSeconds;
                         long bytes = 4L * tensors.length * shardCount + 4L * spec.learnable().total() * r.shards;
-                        double computeRound1 = r.maxComputeSeconds;
                         double trainLoss = r.loss / r.shards;
                         if (!Double.isFinite(trainLoss)) {
                             if (!skipNan) {
-                                throw new TrainingDivergedException("non-finite training loss (" + trainLoss + ") at step " + step
-                                        + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr)
-                                        + "; set train.on_nan = skip to skip such steps");
+                                throw TrainingDivergedException.nonFinite("training loss", trainLoss, epoch, step, lr);
                             }
                             skipped++;
                             continue;
@@ -207,13 +203,13 @@ public final class DistributedTrainer {
                                 if (Double.isFinite(metaLoss)) {
                                     GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
                                             scale(m.dirNormSq, m.shards));
-                                    MetaLrRule.Result res = rule.update(lr, sums, learnableRates(plan, epoch),
+                                    MetaLrRule.Result res = rule.update(lr, sums,
+                                            plan.learnableRates(epoch, cfg.meta().holdHeadEpochs(), setup.groups().headIndex()),
                                             plan.learning() == StrategyPlan.Learning.TIED);
                                     h = res.hypergradient();
                                     System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
                                 } else if (!skipNan) {
-                                    throw new TrainingDivergedException("non-finite meta (validation) loss (" + metaLoss
-                                            + ") at step " + step + " (epoch " + epoch + "); group learning rates " + Arrays.toString(lr));
+                                    throw TrainingDivergedException.nonFinite("meta (validation) loss", metaLoss, epoch, step, lr);
                                 }
                             }
                             for (Map.Entry<String, NDArray> e : theta.entrySet()) {
@@ -337,14 +333,6 @@ public final class DistributedTrainer {
                 setup.plan().trainable(), cfg.meta(), mode, cfg.augmenter(), cfg.integer("train.batch_size"),
                 cfg.metaBatchSize(), seed, cfg.string("device"), shards,
                 new FlatLayout(allNames, sizes), new FlatLayout(learnable, sizes), new FlatLayout(bufferNames, sizes));
-    }
-
-    private boolean[] learnableRates(StrategyPlan plan, int epoch) {
-        boolean[] out = plan.trainable().clone();
-        if (epoch < cfg.meta().holdHeadEpochs()) {
-            out[setup.groups().headIndex()] = false;
-        }
-        return out;
     }
 
     private static double[] scale(double[] v, int shards) {

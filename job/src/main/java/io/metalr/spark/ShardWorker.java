@@ -65,10 +65,7 @@ final class ShardWorker {
             load(r, spec, in.step(), in::tensors);
             ShardResult out = new ShardResult();
             try (NDManager scratch = r.weights.manager().newSubManager()) {
-                Map<String, NDArray> staged = new LinkedHashMap<>();
-                for (String name : spec.buffers().names()) {
-                    staged.put(name, Scratch.alias(r.weights.get(name), scratch).duplicate());
-                }
+                Map<String, NDArray> staged = ModelCompute.stagedCopies(r.weights, spec.buffers().names(), scratch);
                 ParamLookup view = name -> staged.getOrDefault(name, r.weights.get(name));
                 int[] global = spec.shards().trainBatch(shard.index, spec.seed(), in.epoch(), in.stepInEpoch(), spec.batchSize());
                 int[] local = shard.local(global);

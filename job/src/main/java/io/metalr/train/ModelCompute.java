@@ -8,6 +8,7 @@ import io.metalr.nn.Loss;
 import io.metalr.nn.Network;
 import io.metalr.nn.ParamLookup;
 import io.metalr.nn.Scratch;
+import io.metalr.nn.Weights;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -23,6 +24,19 @@ public final class ModelCompute {
     public record Gradients(NDArray loss, NDArray correct, Map<String, NDArray> grads) {}
 
     private ModelCompute() {}
+
+    /**
+     * Copies of the named tensors (the batch-norm buffers) in the step's manager: a training-mode
+     * forward moves these instead of the model's own, which the caller updates only once it knows
+     * the loss is finite.
+     */
+    public static Map<String, NDArray> stagedCopies(Weights weights, Collection<String> names, NDManager scratch) {
+        Map<String, NDArray> staged = new LinkedHashMap<>();
+        for (String name : names) {
+            staged.put(name, Scratch.alias(weights.get(name), scratch).duplicate());
+        }
+        return staged;
+    }
 
     /**
      * Mean cross-entropy at the given tensors, in training mode (batch-norm uses the batch's

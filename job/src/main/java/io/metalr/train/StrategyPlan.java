@@ -27,6 +27,20 @@ public record StrategyPlan(
     /** Strategy options, as {@code strategy_options} in the config. */
     public record Options(double lr, double backboneLrScale, int partialGroups, double llrdFactor) {}
 
+    /** Whether step {@code step} runs a meta step: the rates are learnt and it is every k-th step. */
+    public boolean metaStep(long step, int every) {
+        return learning != Learning.FIXED && step % every == 0;
+    }
+
+    /** Which rates may move in an epoch: trained groups, except the head while it is held. */
+    public boolean[] learnableRates(int epoch, int holdHeadEpochs, int headIndex) {
+        boolean[] out = trainable.clone();
+        if (epoch < holdHeadEpochs) {
+            out[headIndex] = false;
+        }
+        return out;
+    }
+
     public static StrategyPlan of(String strategy, LayerGroups groups, Options o) {
         int d = groups.size();
         int head = groups.headIndex();

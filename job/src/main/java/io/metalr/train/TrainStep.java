@@ -13,7 +13,6 @@ import io.metalr.nn.Weights;
 import io.metalr.optim.Optimizer;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,10 +99,7 @@ public final class TrainStep implements AutoCloseable {
         double[] before = lr.clone();
         try (NDManager scratch = weights.manager().newSubManager()) {
             // running stats move on copies, committed only once the loss is known to be finite
-            Map<String, NDArray> staged = new LinkedHashMap<>();
-            for (String name : lookaheadBuffers.keySet()) {
-                staged.put(name, Scratch.alias(weights.get(name), scratch).duplicate());
-            }
+            Map<String, NDArray> staged = ModelCompute.stagedCopies(weights, lookaheadBuffers.keySet(), scratch);
             ParamLookup trainView = name -> {
                 NDArray b = staged.get(name);
                 return b != null ? b : weights.get(name);
@@ -127,7 +123,7 @@ public final class TrainStep implements AutoCloseable {
             }
             double metaLoss = Double.NaN;
             double[] h = new double[0];
-            if (meta != null && isMetaStep(step)) {
+            if (meta != null && plan.metaStep(step, rule.settings().every())) {
                 Map<String, NDArray> d = rule.settings().direction() == MetaLrSettings.Direction.SGD ? g.grads() : u;
                 MetaGradient.Result pass = MetaGradient.compute(
                         net, learnableParams, groupOfLearnable, groups.size(), theta, d, lr,
@@ -139,7 +135,9 @@ public final class TrainStep implements AutoCloseable {
                         throw diverged("meta (validation) loss", metaLoss, epoch, step);
                     }
                 } else {
-                    MetaLrRule.Result r = rule.update(lr, pass.sums(), learnableRates(epoch), plan.learning() == StrategyPlan.Learning.TIED);
+                    MetaLrRule.Result r = rule.update(lr, pass.sums(),
+                            plan.learnableRates(epoch, rule.settings().holdHeadEpochs(), groups.headIndex()),
+                            plan.learning() == StrategyPlan.Learning.TIED);
                     h = r.hypergradient();
                     System.arraycopy(r.lrAfter(), 0, lr, 0, lr.length);
                 }
@@ -158,19 +156,6 @@ public final class TrainStep implements AutoCloseable {
         return buffer != null ? buffer : weights.get(name);
     }
 
-    private boolean isMetaStep(long step) {
-        return plan.learning() != StrategyPlan.Learning.FIXED && step % rule.settings().every() == 0;
-    }
-
-    /** Which rates may move: trained groups, except the head while it is held. */
-    private boolean[] learnableRates(int epoch) {
-        boolean[] out = plan.trainable().clone();
-        if (epoch < rule.settings().holdHeadEpochs()) {
-            out[groups.headIndex()] = false;
-        }
-        return out;
-    }
-
     private StepReport nonFinite(String what, double value, int epoch, long step, double[] before, long correct, int n) {
         if (!skipNonFinite) {
             throw diverged(what, value, epoch, step);
@@ -179,10 +164,7 @@ public final class TrainStep implements AutoCloseable {
     }
 
     private TrainingDivergedException diverged(String what, double value, int epoch, long step) {
-        return new TrainingDivergedException(
-                "non-finite " + what + " (" + value + ") at step " + step + " (epoch " + epoch
-                        + "); group learning rates " + Arrays.toString(lr)
-                        + "; set train.on_nan = skip to skip such steps");
+        return TrainingDivergedException.nonFinite(what, value, epoch, step, lr);
     }
 
     @Override
