@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
+import io.metalr.model.ModelBundle;
 import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
 import io.metalr.spark.DistributedTrainer;
@@ -88,7 +89,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (!dir.isEmpty()) {
             RunDirectory run = new RunDirectory(Path.of(dir));
             run.writeText("config.conf", cfg.render());
-            run.writeWeights("model/weights.ndlist", setup.net(), out.bestWeights());
+            ModelBundle model = bundle(cfg, setup, data, out);
+            run.writeWeights("model/" + ModelBundle.WEIGHTS, setup.net(), model.weights());
+            run.writeJson("model/" + ModelBundle.METADATA, model.metadata());
             run.writeJson("summary.json", summary(cfg, setup, data, out));
             System.out.println("wrote " + run.path().toAbsolutePath());
         }
@@ -119,6 +122,12 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println("wrote " + run.path().toAbsolutePath());
         }
         return cv;
+    }
+
+    /** The selected model with what inference needs to use it. */
+    static ModelBundle bundle(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {
+        return new ModelBundle(cfg.string("model.name"), data.preprocessor(), data.classNames(),
+                setup.groups().all().stream().map(g -> g.name()).toList(), setup.plan().strategy(), out.bestWeights());
     }
 
     static Map<String, Object> summary(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {

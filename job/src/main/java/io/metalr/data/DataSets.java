@@ -29,9 +29,12 @@ import java.util.stream.IntStream;
  */
 public final class DataSets {
 
-    /** The three splits of a run, the class names and how many bad records were skipped. */
+    /**
+     * The three splits of a run, the class names, how many bad records were skipped, and the
+     * preprocessing every image went through (what inference must repeat).
+     */
     public record Loaded(ImageSet train, ImageSet val, ImageSet test, List<String> classNames, long skipped,
-            String description) {
+            String description, Preprocessor preprocessor) {
 
         public int channels() {
             return train.channels();
@@ -118,7 +121,7 @@ public final class DataSets {
                 + ", " + set.numClasses() + " classes " + set.classNames() + (skipped > 0 ? ", " + skipped + " bad records skipped" : "")
                 + "\n" + a.describe(set.classNames());
         return new Loaded(all.subset(set.name() + "/train", a.train()), all.subset(set.name() + "/val", a.val()),
-                all.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description);
+                all.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description, pre);
     }
 
     /** The most common image shape, so an odd image out is the one named in the error. */
@@ -198,6 +201,8 @@ public final class DataSets {
         ImageSet test = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.test"), channels, size, seed + 2);
         List<String> names = new ArrayList<>();
         IntStream.range(0, classes).forEach(i -> names.add(String.valueOf(i)));
-        return new Loaded(train, val, test, names, 0, train + "\n" + val + "\n" + test);
+        // synthetic pixels are generated already normalised: identity normalisation
+        return new Loaded(train, val, test, names, 0, train + "\n" + val + "\n" + test,
+                Preprocessor.of(size, size, channels, 0f, 1f));
     }
 }
