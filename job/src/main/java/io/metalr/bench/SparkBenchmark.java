@@ -13,6 +13,7 @@ import io.metalr.nn.Weights;
 import io.metalr.optim.Adam;
 import io.metalr.spark.DistributedTrainer;
 import io.metalr.spark.MetaMode;
+import io.metalr.spark.SparkSessions;
 import io.metalr.train.RunSetup;
 import io.metalr.train.TrainStep;
 
@@ -38,9 +39,10 @@ public final class SparkBenchmark {
     public static void main(String[] args) throws Exception {
         List<String> argv = Arrays.asList(args);
         String only = argv.contains("--only") ? argv.get(argv.indexOf("--only") + 1) : null;
-        JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("metalr-bench-spark")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.broadcast.compress", "false"));
+        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("metalr-bench-spark")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1");
+        SparkSessions.tuning(conf).forEach(conf::set);
+        JavaSparkContext sc = new JavaSparkContext(conf);
         ai.djl.engine.Engine.getInstance();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "spark");

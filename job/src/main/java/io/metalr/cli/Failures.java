@@ -17,7 +17,8 @@ final class Failures {
         if (e instanceof TrainingDivergedException) {
             return ExitCodes.DIVERGED;
         }
-        if (e instanceof BadRecordException
+        if (e instanceof BadRecordException || e instanceof io.metalr.model.BadModelException
+                || (e instanceof UncheckedIOException u2 && u2.getCause() instanceof io.metalr.model.BadModelException)
                 || (e instanceof UncheckedIOException u && u.getCause() instanceof FileNotFoundException)
                 || e instanceof FileNotFoundException) {
             return ExitCodes.BAD_DATA;

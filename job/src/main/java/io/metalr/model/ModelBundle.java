@@ -79,18 +79,18 @@ public record ModelBundle(String modelName, Preprocessor preprocessor, List<Stri
         try (InputStream in = DataPaths.open(meta)) {
             m = JSON.readTree(in);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new IOException(meta + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new BadModelException(meta + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         int version = field(m, "format_version", meta).asInt();
         if (version > FORMAT_VERSION) {
-            throw new IOException(meta + ": format_version " + version + " is newer than this job reads (" + FORMAT_VERSION + ")");
+            throw new BadModelException(meta + ": format_version " + version + " is newer than this job reads (" + FORMAT_VERSION + ")");
         }
         Preprocessor pre;
         try {
             pre = new Preprocessor(field(m, "height", meta).asInt(), field(m, "width", meta).asInt(),
                     field(m, "channels", meta).asInt(), floats(field(m, "mean", meta)), floats(field(m, "std", meta)));
         } catch (IllegalArgumentException e) {
-            throw new IOException(meta + ": " + e.getMessage(), e);
+            throw new BadModelException(meta + ": " + e.getMessage(), e);
         }
         ModelBundle shell = new ModelBundle(field(m, "model", meta).asText(), pre, strings(field(m, "classes", meta)),
                 m.has("groups") ? strings(m.get("groups")) : List.of(), m.path("strategy").asText(""), new LinkedHashMap<>());
@@ -98,7 +98,7 @@ public record ModelBundle(String modelName, Preprocessor preprocessor, List<Stri
         try {
             net = shell.network();
         } catch (IllegalArgumentException e) {
-            throw new IOException(meta + ": " + e.getMessage(), e);
+            throw new BadModelException(meta + ": " + e.getMessage(), e);
         }
         String weightsPath = DataPaths.resolve(base, m.path("weights").asText(WEIGHTS));
         LinkedHashMap<String, TensorData> tensors;
@@ -109,11 +109,11 @@ public record ModelBundle(String modelName, Preprocessor preprocessor, List<Stri
         for (ParamSpec spec : net.params()) {
             TensorData t = tensors.get(spec.name());
             if (t == null) {
-                throw new IOException(weightsPath + ": no tensor " + spec.name() + " for model " + shell.modelName());
+                throw new BadModelException(weightsPath + ": no tensor " + spec.name() + " for model " + shell.modelName());
             }
             float[] v = t.floats();
             if (v == null || v.length != spec.size()) {
-                throw new IOException(weightsPath + ": tensor " + spec.name() + " has " + (v == null ? "integer" : v.length + "")
+                throw new BadModelException(weightsPath + ": tensor " + spec.name() + " has " + (v == null ? "integer" : v.length + "")
                         + " values, model " + shell.modelName() + " needs " + spec.size());
             }
             weights.put(spec.name(), v);
@@ -124,7 +124,7 @@ public record ModelBundle(String modelName, Preprocessor preprocessor, List<Stri
     private static JsonNode field(JsonNode m, String key, String file) throws IOException {
         JsonNode v = m.get(key);
         if (v == null || v.isNull()) {
-            throw new IOException(file + ": missing key '" + key + "'");
+            throw new BadModelException(file + ": missing key '" + key + "'");
         }
         return v;
     }

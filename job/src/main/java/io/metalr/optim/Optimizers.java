@@ -7,7 +7,8 @@ public final class Optimizers {
 
     /** The optimizer's settings, as in {@code train.optimizer} of the config. */
     public record Settings(
-            String name, double weightDecay, double beta1, double beta2, double eps, double momentum, boolean nesterov) {
+            String name, double weightDecay, double beta1, double beta2, double eps, double momentum, boolean nesterov)
+            implements java.io.Serializable {
 
         public static Settings adam(double weightDecay) {
             return new Settings("adam", weightDecay, 0.9, 0.999, 1e-8, 0.9, false);

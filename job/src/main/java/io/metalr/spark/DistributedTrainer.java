@@ -60,6 +60,7 @@ public final class DistributedTrainer {
     private String checkpointDir;
     private int checkpointEvery;
     private boolean resume;
+    private boolean fullStateEveryRound;
 
     public DistributedTrainer(JobConfig cfg, RunSetup setup, MetaMode mode, int shardCount, Consumer<String> log) {
         this.cfg = cfg;
@@ -85,6 +86,15 @@ public final class DistributedTrainer {
         this.checkpointDir = dir;
         this.checkpointEvery = every;
         this.resume = resume;
+        return this;
+    }
+
+    /**
+     * Sends the whole model state in every round, as if every replica were new: slow, and only
+     * for tests that check the replicas' own updates against it.
+     */
+    DistributedTrainer withFullStateEveryRound() {
+        this.fullStateEveryRound = true;
         return this;
     }
 
@@ -123,14 +133,15 @@ public final class DistributedTrainer {
         long started = System.nanoTime();
         int startEpoch = 0;
         int startStepInEpoch = 0;
+        StepInput.Update lastUpdate = null;
         try (Weights weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
-                Optimizer opt = Optimizers.create(cfg.optimizer(), weights.manager())) {
+                ModelState state = new ModelState(spec, setup.groups(), weights)) {
             java.util.Optional<Checkpoint> restored = resume && checkpointDir != null
                     ? newestCheckpoint() : java.util.Optional.empty();
             if (restored.isPresent()) {
                 Checkpoint c = restored.get();
                 weights.load(c.tensors());
-                opt.loadState(c.optimizerState(), c.optimizerStep(), c.optimizerShapes());
+                state.optimizer().loadState(c.optimizerState(), c.optimizerStep(), c.optimizerShapes());
                 System.arraycopy(c.lr(), 0, lr, 0, lr.length);
                 step = c.step();
                 startEpoch = c.epoch();
@@ -154,83 +165,67 @@ public final class DistributedTrainer {
                     long t0 = System.nanoTime();
                     boolean metaStep = plan.metaStep(step, cfg.meta().every());
                     double[] before = lr.clone();
-                    float[] tensors = spec.all().pack(weights.toHost());
-                    // theta's broadcast lives until the step ends: a second-round task that lands on an
-                    // executor without this step's weights (a lost executor) reads them from it
-                    Broadcast<StepInput> stepBroadcast = sc.broadcast(new StepInput(tensors, lr.clone(), epoch, s, step, metaStep, null));
-                    try {
-                        ShardResult r = gradientsRound(data, spec, stepBroadcast);
-                        double compute = r.maxComputeSeconds;
-                        long bytes = 4L * tensors.length * shardCount + 4L * spec.learnable().total() * r.shards;
-                        double trainLoss = r.loss / r.shards;
-                        if (!Double.isFinite(trainLoss)) {
-                            if (!skipNan) {
-                                throw TrainingDivergedException.nonFinite("training loss", trainLoss, epoch, step, lr);
-                            }
-                            skipped++;
-                            continue;
+                    long[] bytes = {0};
+                    ShardResult r = round(sc, data, spec, state, bytes,
+                            StepInput.gradients(state.version(), lastUpdate, lr.clone(), epoch, s, step, metaStep));
+                    double compute = r.maxComputeSeconds;
+                    bytes[0] += 4L * (spec.learnable().total() + spec.buffers().total()) * r.shards;
+                    double trainLoss = r.loss / r.shards;
+                    if (!Double.isFinite(trainLoss)) {
+                        if (!skipNan) {
+                            throw TrainingDivergedException.nonFinite("training loss", trainLoss, epoch, step, lr);
                         }
-                        weights.load(spec.buffers().unpack(r.meanBuffers()));
-                        double metaLoss = Double.NaN;
-                        double[] h = new double[0];
-                        long driverStart = System.nanoTime();
-                        try (NDManager scratch = weights.manager().newSubManager()) {
-                            Map<String, NDArray> theta = new LinkedHashMap<>();
-                            Map<String, NDArray> g = new LinkedHashMap<>();
-                            Map<String, NDArray> u = new LinkedHashMap<>();
-                            opt.beginStep();
-                            spec.learnable().unpack(r.meanGrad()).forEach((name, v) -> {
-                                NDArray t = Scratch.alias(weights.get(name), scratch);
-                                theta.put(name, t);
-                                g.put(name, scratch.create(v, t.getShape()));
-                                u.put(name, opt.direction(name, t, g.get(name), scratch));
-                            });
-                            if (metaStep) {
-                                ShardResult m = r;
-                                if (mode == MetaMode.GLOBAL) {
-                                    Map<String, NDArray> d = cfg.meta().direction() == MetaLrSettings.Direction.SGD ? g : u;
-                                    Map<String, float[]> dHost = new LinkedHashMap<>();
-                                    d.forEach((k, v) -> dHost.put(k, v.toFloatArray()));
-                                    long roundStart = System.nanoTime();
-                                    m = metaRound(sc, data, spec, stepBroadcast, new StepInput(null, lr.clone(), epoch, s, step, true,
-                                            spec.learnable().pack(dHost)));
-                                    // the second round is Spark's and the shards' time, not the driver's update
-                                    driverStart += System.nanoTime() - roundStart;
-                                    compute += m.maxComputeSeconds;
-                                    bytes += 4L * spec.learnable().total() * shardCount;
-                                }
-                                metaLoss = m.metaLoss / m.shards;
-                                if (Double.isFinite(metaLoss)) {
-                                    GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
-                                            scale(m.dirNormSq, m.shards));
-                                    MetaLrRule.Result res = rule.update(lr, sums,
-                                            plan.learnableRates(epoch, cfg.meta().holdHeadEpochs(), setup.groups().headIndex()),
-                                            plan.learning() == StrategyPlan.Learning.TIED);
-                                    h = res.hypergradient();
-                                    System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
-                                } else if (!skipNan) {
-                                    throw TrainingDivergedException.nonFinite("meta (validation) loss", metaLoss, epoch, step, lr);
-                                }
+                        skipped++;
+                        continue;
+                    }
+                    float[] meanGrad = r.meanGrad();
+                    float[] meanBuffers = r.meanBuffers();
+                    boolean lookaheadRound = metaStep && mode == MetaMode.GLOBAL;
+                    double metaLoss = Double.NaN;
+                    double[] h = new double[0];
+                    long driverStart = System.nanoTime();
+                    try (NDManager scratch = weights.manager().newSubManager()) {
+                        if (metaStep) {
+                            ShardResult m = r;
+                            if (lookaheadRound) {
+                                long roundStart = System.nanoTime();
+                                m = round(sc, data, spec, state, bytes,
+                                        StepInput.lookahead(state.version(), lr.clone(), epoch, s, step, meanGrad, meanBuffers));
+                                // the second round is Spark's and the shards' time, not the driver's update
+                                driverStart += System.nanoTime() - roundStart;
+                                compute += m.maxComputeSeconds;
                             }
-                            for (Map.Entry<String, NDArray> e : theta.entrySet()) {
-                                int grp = setup.groups().groupOf(e.getKey());
-                                e.getValue().subi(u.get(e.getKey()).muli(lr[grp]));
+                            metaLoss = m.metaLoss / m.shards;
+                            if (Double.isFinite(metaLoss)) {
+                                GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
+                                        scale(m.dirNormSq, m.shards));
+                                MetaLrRule.Result res = rule.update(lr, sums,
+                                        plan.learnableRates(epoch, cfg.meta().holdHeadEpochs(), setup.groups().headIndex()),
+                                        plan.learning() == StrategyPlan.Learning.TIED);
+                                h = res.hypergradient();
+                                System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
+                            } else if (!skipNan) {
+                                throw TrainingDivergedException.nonFinite("meta (validation) loss", metaLoss, epoch, step, lr);
                             }
                         }
-                        compute += (System.nanoTime() - driverStart) / 1e9;
-                        lossSum += trainLoss * r.count;
-                        correct += r.correct;
-                        seen += r.count;
-                        StepReport report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
-                                lr.clone(), h, false);
-                        if (onStep != null) {
-                            onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes));
-                        }
-                        if (checkpointDir != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) {
-                            checkpoint(weights, opt, lr, step + 1, epoch, s + 1, bestEpoch, best);
-                        }
-                    } finally {
-                        stepBroadcast.destroy();
+                        // after the lookahead round: a replica that round restores must see the
+                        // optimizer's state before this step, as the others do
+                        state.apply(state.directions(meanGrad, scratch), lr, meanBuffers);
+                    }
+                    // the executors' copies apply the same update at the start of the next round: after a
+                    // lookahead round they already hold its direction, else they need the mean gradient
+                    lastUpdate = lookaheadRound ? new StepInput.Update(null, null) : new StepInput.Update(meanGrad, meanBuffers);
+                    compute += (System.nanoTime() - driverStart) / 1e9;
+                    lossSum += trainLoss * r.count;
+                    correct += r.correct;
+                    seen += r.count;
+                    StepReport report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
+                            lr.clone(), h, false);
+                    if (onStep != null) {
+                        onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes[0]));
+                    }
+                    if (checkpointDir != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) {
+                        checkpoint(state, lr, step + 1, epoch, s + 1, bestEpoch, best);
                     }
                 }
                 ClassificationMetrics v = Evaluator.evaluate(weights, val, cfg.integer("train.eval_batch_size"));
@@ -241,7 +236,7 @@ public final class DistributedTrainer {
                     bestEpoch = epoch;
                 }
                 if (checkpointDir != null) {
-                    checkpoint(weights, opt, lr, step, epoch + 1, 0, bestEpoch, best);
+                    checkpoint(state, lr, step, epoch + 1, 0, bestEpoch, best);
                 }
                 log.accept(String.format(java.util.Locale.ROOT, "epoch %d/%d: val acc %.3f auc %.3f", epoch + 1, epochs,
                         v.accuracy(), v.macroAuc()));
@@ -256,9 +251,14 @@ public final class DistributedTrainer {
             return new Trainer.Outcome(history, bestEpoch, bestVal, testMetrics, best, lr.clone(),
                     step, skipped, (System.nanoTime() - started) / 1e9);
         } finally {
-            data.unpersist(false);
             String runId = spec.runId();
-            sc.parallelize(List.of(0), 1).foreach(x -> ShardWorker.release(runId));
+            try {
+                // the replicas live where the shards' partitions are cached
+                data.foreachPartition(it -> ShardWorker.release(runId));
+            } catch (RuntimeException e) {
+                log.accept("could not free the executors' model replicas: " + e.getMessage());
+            }
+            data.unpersist(false);
         }
     }
 
@@ -270,39 +270,55 @@ public final class DistributedTrainer {
         }
     }
 
-    private void checkpoint(Weights weights, Optimizer opt, double[] lr, long step, int epoch, int stepInEpoch,
+    private void checkpoint(ModelState state, double[] lr, long step, int epoch, int stepInEpoch,
             int bestEpoch, Map<String, float[]> best) {
+        Weights weights = state.weights();
+        Optimizer opt = state.optimizer();
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        Map<String, float[]> state = opt.stateToHost();
-        state.keySet().forEach(k -> shapes.put(k, weights.get(k.substring(0, k.indexOf('#'))).getShape().getShape()));
+        Map<String, float[]> optState = opt.stateToHost();
+        optState.keySet().forEach(k -> shapes.put(k, weights.get(k.substring(0, k.indexOf('#'))).getShape().getShape()));
         try {
-            new Checkpoint(step, epoch, stepInEpoch, lr.clone(), opt.step(), weights.toHost(), state, shapes, bestEpoch, best)
+            new Checkpoint(step, epoch, stepInEpoch, lr.clone(), opt.step(), weights.toHost(), optState, shapes, bestEpoch, best)
                     .write(checkpointDir);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write a checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
         }
     }
 
-    /** Round one: every shard's gradient at the broadcast theta, tree-aggregated. */
-    private static ShardResult gradientsRound(JavaRDD<ShardData> data, JobSpec spec, Broadcast<StepInput> step) {
-        return data.mapPartitions(it -> {
-            List<ShardResult> out = new ArrayList<>();
-            while (it.hasNext()) {
-                out.add(ShardWorker.gradients(spec, it.next(), step.value()));
+    /**
+     * Runs one round on every shard and adds up the results. When some shard's replica is missing
+     * or behind (its executor is new, or replaced after a failure; every replica at the first
+     * step), the round is repeated with the driver's whole state, which such a replica loads.
+     */
+    private ShardResult round(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec, ModelState state, long[] bytes,
+            StepInput in) {
+        if (fullStateEveryRound) {
+            in = in.withFullState(state.snapshot());
+        }
+        ShardResult r = broadcastRound(sc, data, spec, in, bytes);
+        if (r.stale > 0) {
+            if (in.step() > 0 || state.version() > 0) {
+                log.accept("step " + in.step() + ": " + r.stale + " shard replica(s) missing or behind; sending them the whole model state");
             }
-            return out.iterator();
-        }).treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);
+            r = broadcastRound(sc, data, spec, in.withFullState(state.snapshot()), bytes);
+            if (r.stale > 0) {
+                throw new IllegalStateException("step " + in.step() + ": " + r.stale
+                        + " shard replica(s) could not load the model state of version " + state.version());
+            }
+        }
+        return r;
     }
 
-    /** Round two: the hypergradient sums along the broadcast direction; only the direction travels. */
-    private static ShardResult metaRound(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec,
-            Broadcast<StepInput> step, StepInput direction) {
-        Broadcast<StepInput> bc = sc.broadcast(direction);
+    private ShardResult broadcastRound(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec, StepInput in, long[] bytes) {
+        bytes[0] += 4L * in.floats() * shardCount;
+        boolean lookahead = in.gradient() != null;
+        Broadcast<StepInput> bc = sc.broadcast(in);
         try {
             return data.mapPartitions(it -> {
                 List<ShardResult> out = new ArrayList<>();
                 while (it.hasNext()) {
-                    out.add(ShardWorker.metaGradient(spec, it.next(), () -> step.value().tensors(), bc.value()));
+                    ShardData shard = it.next();
+                    out.add(lookahead ? ShardWorker.metaGradient(spec, shard, bc.value()) : ShardWorker.gradients(spec, shard, bc.value()));
                 }
                 return out.iterator();
             }).treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);
@@ -330,7 +346,7 @@ public final class DistributedTrainer {
         }
         List<String> patterns = cfg.word("groups.mode").equals("patterns") ? cfg.strings("groups.patterns") : List.of();
         return new JobSpec(UUID.randomUUID().toString(), setup.net().name(), channels, setup.net().numClasses(), patterns,
-                setup.plan().trainable(), cfg.meta(), mode, cfg.augmenter(), cfg.integer("train.batch_size"),
+                setup.plan().trainable(), cfg.meta(), cfg.optimizer(), mode, cfg.augmenter(), cfg.integer("train.batch_size"),
                 cfg.metaBatchSize(), seed, cfg.string("device"), shards,
                 new FlatLayout(allNames, sizes), new FlatLayout(learnable, sizes), new FlatLayout(bufferNames, sizes));
     }

@@ -59,4 +59,9 @@ public final class FlatLayout implements Serializable {
         }
         return out;
     }
+
+    /** Tensor {@code index}'s values inside {@code flat}, without a copy. */
+    public java.nio.FloatBuffer view(float[] flat, int index) {
+        return java.nio.FloatBuffer.wrap(flat, offsets[index], offsets[index + 1] - offsets[index]);
+    }
 }

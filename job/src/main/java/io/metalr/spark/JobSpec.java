@@ -5,14 +5,15 @@ import io.metalr.groups.LayerGroups;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.model.Models;
 import io.metalr.nn.Network;
+import io.metalr.optim.Optimizers;
 import io.metalr.udf.image.Augmenter;
 
 import java.io.Serializable;
 import java.util.List;
 
 /**
- * Everything an executor needs to rebuild the run's network and step, shipped once with the task
- * closure (the weights travel per step in {@link StepInput}).
+ * Everything an executor needs to rebuild the run's network, optimizer and step, shipped with the
+ * task closure (what changes per step travels in {@link StepInput}).
  *
  * @param runId distinguishes the model replicas of different runs in one executor JVM
  * @param groupPatterns empty for {@code groups.mode = auto}
@@ -26,6 +27,7 @@ public record JobSpec(
         List<String> groupPatterns,
         boolean[] trainable,
         MetaLrSettings meta,
+        Optimizers.Settings optimizer,
         MetaMode mode,
         Augmenter augmenter,
         int batchSize,

@@ -13,6 +13,8 @@ public final class ShardResult implements Serializable {
     private static final long serialVersionUID = 1L;
 
     int shards;
+    /** Shards whose replica was missing or behind and computed nothing (see {@link ShardWorker}). */
+    int stale;
     transient float[] grad;
     double[] gradSum;
     transient float[] buffers;
@@ -44,6 +46,14 @@ public final class ShardResult implements Serializable {
         return new ShardResult();
     }
 
+    /** A shard's answer when its replica could not reach the round's model version. */
+    static ShardResult stale() {
+        ShardResult r = new ShardResult();
+        r.shards = 1;
+        r.stale = 1;
+        return r;
+    }
+
     /** Adds another result into this one (either may be the empty zero value). */
     ShardResult merge(ShardResult o) {
         if (o.shards == 0) {
@@ -51,6 +61,13 @@ public final class ShardResult implements Serializable {
         }
         if (shards == 0) {
             return o;
+        }
+        if (stale > 0 || o.stale > 0) {
+            // the round is repeated with the whole state: only the count matters
+            ShardResult r = new ShardResult();
+            r.shards = shards + o.shards;
+            r.stale = stale + o.stale;
+            return r;
         }
         gradSum = add(gradSum, grad, o.gradSum, o.grad);
         grad = null;

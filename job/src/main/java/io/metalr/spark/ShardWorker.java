@@ -23,25 +23,34 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The executor side of a distributed step. Each (run, shard) keeps one model replica in its
- * executor JVM, built once; a step only refreshes its tensors from the broadcast. Every result is
- * a pure function of (spec, shard, step input), so a retried task returns the same numbers.
+ * executor JVM, built once, with its own weights and optimizer state ({@link ModelState}); a round
+ * first brings the replica to the round's model version by applying the update it carries. A
+ * replica that cannot (it is new, or missed an update) answers "stale" without computing, and the
+ * driver repeats the round with the whole state. Every result is a pure function of (spec, shard,
+ * model version, step input), so a retried task returns the same numbers.
  */
 final class ShardWorker {
 
-    /** A network with its tensors on the executor's device. */
+    /** A network with its state on the executor's device, and the update it prepared for the next version. */
     private static final class Replica {
         final Network net;
         final LayerGroups groups;
-        final Weights weights;
+        final ModelState state;
         final List<String> learnable = new ArrayList<>();
         final int[] groupOf;
         final Map<String, NDArray> lookaheadBuffers;
-        long loadedStep = -1;
+        /** The direction computed in round two, for version {@code pendingVersion}; null when none. */
+        NDManager pendingManager;
+        Map<String, NDArray> pendingU;
+        float[] pendingBuffers;
+        long pendingVersion = -1;
 
         Replica(JobSpec spec, Device device) {
             net = spec.network();
             groups = spec.groups(net);
-            weights = Weights.initialize(net, 0, device);
+            Weights weights = Weights.initialize(net, 0, device);
+            state = new ModelState(spec, groups, weights);
+            state.setVersion(-1); // holds no real state until the first full load
             for (int g = 0; g < groups.size(); g++) {
                 if (spec.trainable()[g]) {
                     learnable.addAll(groups.get(g).params());
@@ -49,6 +58,65 @@ final class ShardWorker {
             }
             groupOf = MetaGradient.groupIndex(groups, learnable);
             lookaheadBuffers = weights.scratchBuffers(weights.manager());
+        }
+
+        Weights weights() {
+            return state.weights();
+        }
+
+        /** Brings the replica to the round's version; false when it cannot (stale). */
+        boolean bringTo(StepInput in) {
+            if (in.full() != null) {
+                state.restore(in.full());
+                dropPending();
+            }
+            if (state.version() == in.version()) {
+                return true;
+            }
+            StepInput.Update up = in.update();
+            if (up == null || state.version() != in.version() - 1) {
+                return false;
+            }
+            if (up.gradient() == null) {
+                if (pendingVersion != in.version()) {
+                    return false;
+                }
+                state.apply(pendingU, in.lr(), pendingBuffers);
+            } else {
+                try (NDManager m = weights().manager().newSubManager()) {
+                    state.apply(state.directions(up.gradient(), m), in.lr(), up.buffers());
+                }
+            }
+            dropPending();
+            return true;
+        }
+
+        /** Round two: the optimizer's direction for the step, kept to be applied by the next round one. */
+        Map<String, NDArray> prepare(StepInput in) {
+            if (pendingVersion != in.version() + 1) {
+                dropPending();
+                pendingManager = weights().manager().newSubManager();
+                pendingU = state.directions(in.gradient(), pendingManager);
+                pendingBuffers = in.buffers();
+                pendingVersion = in.version() + 1;
+            }
+            return pendingU;
+        }
+
+        void dropPending() {
+            if (pendingManager != null) {
+                pendingManager.close();
+            }
+            pendingManager = null;
+            pendingU = null;
+            pendingBuffers = null;
+            pendingVersion = -1;
+        }
+
+        void close() {
+            dropPending();
+            state.close();
+            weights().close();
         }
     }
 
@@ -62,11 +130,13 @@ final class ShardWorker {
         Autograd.disableOnThisThread();
         Replica r = replica(spec, shard.index);
         synchronized (r) {
-            load(r, spec, in.step(), in::tensors);
+            if (!r.bringTo(in)) {
+                return ShardResult.stale();
+            }
             ShardResult out = new ShardResult();
-            try (NDManager scratch = r.weights.manager().newSubManager()) {
-                Map<String, NDArray> staged = ModelCompute.stagedCopies(r.weights, spec.buffers().names(), scratch);
-                ParamLookup view = name -> staged.getOrDefault(name, r.weights.get(name));
+            try (NDManager scratch = r.weights().manager().newSubManager()) {
+                Map<String, NDArray> staged = ModelCompute.stagedCopies(r.weights(), spec.buffers().names(), scratch);
+                ParamLookup view = name -> staged.getOrDefault(name, r.weights().get(name));
                 int[] global = spec.shards().trainBatch(shard.index, spec.seed(), in.epoch(), in.stepInEpoch(), spec.batchSize());
                 int[] local = shard.local(global);
                 Batch b = spec.augmenter().enabled()
@@ -86,18 +156,30 @@ final class ShardWorker {
         }
     }
 
-    /** Round two of a global meta step: the sums at theta - s * alpha * d with the aggregated d. */
-    static ShardResult metaGradient(JobSpec spec, ShardData shard, java.util.function.Supplier<float[]> tensors, StepInput in) {
+    /**
+     * Round two of a global meta step: the optimizer's direction from the mean gradient (kept for
+     * the update), and the sums at theta - s * alpha * d with d the mean gradient or that direction.
+     */
+    static ShardResult metaGradient(JobSpec spec, ShardData shard, StepInput in) {
         long t0 = System.nanoTime();
         Autograd.disableOnThisThread();
         Replica r = replica(spec, shard.index);
         synchronized (r) {
-            load(r, spec, in.step(), tensors);
+            if (!r.bringTo(in)) {
+                return ShardResult.stale();
+            }
             ShardResult out = new ShardResult();
-            try (NDManager scratch = r.weights.manager().newSubManager()) {
+            Map<String, NDArray> u = r.prepare(in);
+            try (NDManager scratch = r.weights().manager().newSubManager()) {
                 Map<String, NDArray> d = new LinkedHashMap<>();
-                spec.learnable().unpack(in.direction()).forEach((name, v) ->
-                        d.put(name, scratch.create(v, r.weights.get(name).getShape())));
+                if (spec.meta().direction() == MetaLrSettings.Direction.SGD) {
+                    List<String> names = spec.learnable().names();
+                    for (int i = 0; i < names.size(); i++) {
+                        d.put(names.get(i), scratch.create(spec.learnable().view(in.gradient(), i), r.weights().get(names.get(i)).getShape()));
+                    }
+                } else {
+                    u.forEach((name, v) -> d.put(name, Scratch.alias(v, scratch)));
+                }
                 metaSums(spec, shard, in, r, d, scratch, out);
             }
             return finish(out, t0);
@@ -108,26 +190,18 @@ final class ShardWorker {
             NDManager scratch, ShardResult out) {
         Map<String, NDArray> theta = new LinkedHashMap<>();
         for (String name : r.learnable) {
-            theta.put(name, Scratch.alias(r.weights.get(name), scratch));
+            theta.put(name, Scratch.alias(r.weights().get(name), scratch));
         }
         int[] global = spec.shards().metaBatch(shard.index, spec.seed(), in.epoch(), in.step(), spec.metaBatchSize());
         Batch meta = shard.train.batch(scratch, shard.local(global));
         MetaGradient.Result m = MetaGradient.compute(r.net, r.learnable, r.groupOf, r.groups.size(), theta, d, in.lr(),
                 spec.meta().lookahead().sign,
-                name -> r.lookaheadBuffers.getOrDefault(name, r.weights.get(name)), meta,
+                name -> r.lookaheadBuffers.getOrDefault(name, r.weights().get(name)), meta,
                 spec.meta().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
         out.metaLoss = m.loss();
         out.dot = m.sums().dot();
         out.valNormSq = m.sums().valNormSq();
         out.dirNormSq = m.sums().dirNormSq();
-    }
-
-    /** Refreshes the replica's tensors, once per step (round two reuses round one's). */
-    private static void load(Replica r, JobSpec spec, long step, java.util.function.Supplier<float[]> tensors) {
-        if (r.loadedStep != step) {
-            r.weights.load(spec.all().unpack(tensors.get()));
-            r.loadedStep = step;
-        }
     }
 
     private static ShardResult finish(ShardResult out, long t0) {
@@ -153,7 +227,7 @@ final class ShardWorker {
         REPLICAS.entrySet().removeIf(e -> {
             if (e.getKey().startsWith(runId + "/")) {
                 synchronized (e.getValue()) {
-                    e.getValue().weights.close();
+                    e.getValue().close();
                 }
                 return true;
             }

@@ -14,16 +14,28 @@ public final class SparkSessions {
 
     private SparkSessions() {}
 
+    /**
+     * The settings this job wants that {@code conf} does not set already (a user's spark-submit
+     * settings win). Gradients and directions are tens of MB of floats per task and step.
+     */
+    public static java.util.Map<String, String> tuning(SparkConf conf) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        // floats do not compress: lz4 would only cost time
+        out.put("spark.broadcast.compress", "false");
+        // a shard's gradient goes back inside the task's status message instead of through the
+        // block manager and a second fetch (capped by spark.rpc.message.maxSize, 128 MiB by default)
+        out.put("spark.task.maxDirectResultSize", "128m");
+        out.keySet().removeIf(conf::contains);
+        return out;
+    }
+
     public static JavaSparkContext context(JobConfig cfg) {
         SparkConf conf = new SparkConf();
         SparkSession.Builder b = SparkSession.builder().appName("metalr-spark");
         if (!conf.contains("spark.master")) {
             b.master(cfg.string("distributed.master"));
         }
-        if (!conf.contains("spark.broadcast.compress")) {
-            // weights and directions are floats that do not compress: lz4 would only cost time
-            b.config("spark.broadcast.compress", "false");
-        }
+        tuning(conf).forEach(b::config);
         SparkSession spark = b.getOrCreate();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         if (sc.master().startsWith("local")) {

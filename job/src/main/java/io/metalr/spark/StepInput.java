@@ -4,37 +4,161 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.util.Map;
 
 /**
- * What the driver broadcasts for one round of a step: every tensor of the model (weights and
- * batch-norm buffers, in the all-tensors layout; null for a second round, whose shards already
- * hold them), the group learning rates, the step's coordinates, and for the second round of a
- * global meta step the lookahead direction (in the learnable layout). The arrays travel in bulk.
+ * What the driver broadcasts for one round of a step. Executors keep their own copy of the model
+ * ({@link ModelState}), so weights do not travel: a round names the model version it runs at, and
+ * carries the update that brings a copy from the previous version to it. Only a copy that is
+ * missing or behind (a new or replaced executor) needs the {@link FullState}, which the driver
+ * sends in a second attempt of the round when some shard reported itself stale.
+ *
+ * <p>Round one carries the update of the previous step; round two of a global meta step carries the
+ * step's mean gradient and batch-norm statistics, from which every copy computes the optimizer's
+ * direction (the lookahead direction, and the update the next round one applies). Arrays travel in bulk.
  */
 public final class StepInput implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private transient float[] tensors;
+    /**
+     * Brings a copy from {@code version - 1} to the round's version: {@code theta -= lr * u} with
+     * the round's learning rates. {@code gradient} null: u is the direction the copy computed in
+     * the previous step's round two (and the buffers those it received there).
+     */
+    public static final class Update implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private transient float[] gradient;
+        private transient float[] buffers;
+
+        Update(float[] gradient, float[] buffers) {
+            this.gradient = gradient;
+            this.buffers = buffers;
+        }
+
+        float[] gradient() {
+            return gradient;
+        }
+
+        float[] buffers() {
+            return buffers;
+        }
+
+        long floats() {
+            return (gradient == null ? 0 : gradient.length) + (buffers == null ? 0 : buffers.length);
+        }
+
+        private void writeObject(ObjectOutputStream out) throws IOException {
+            out.defaultWriteObject();
+            FloatCodec.write(out, gradient);
+            FloatCodec.write(out, buffers);
+        }
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            gradient = FloatCodec.read(in);
+            buffers = FloatCodec.read(in);
+        }
+    }
+
+    /** A whole model state: every tensor (all-tensors layout), the optimizer's state and step count. */
+    public static final class FullState implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final long version;
+        private transient float[] tensors;
+        private final Map<String, float[]> optimizerState;
+        private final Map<String, long[]> shapes;
+        private final long optimizerStep;
+
+        FullState(long version, float[] tensors, Map<String, float[]> optimizerState, Map<String, long[]> shapes, long optimizerStep) {
+            this.version = version;
+            this.tensors = tensors;
+            this.optimizerState = optimizerState;
+            this.shapes = shapes;
+            this.optimizerStep = optimizerStep;
+        }
+
+        long version() {
+            return version;
+        }
+
+        float[] tensors() {
+            return tensors;
+        }
+
+        Map<String, float[]> optimizerState() {
+            return optimizerState;
+        }
+
+        Map<String, long[]> shapes() {
+            return shapes;
+        }
+
+        long optimizerStep() {
+            return optimizerStep;
+        }
+
+        private void writeObject(ObjectOutputStream out) throws IOException {
+            out.defaultWriteObject();
+            FloatCodec.write(out, tensors);
+        }
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            tensors = FloatCodec.read(in);
+        }
+    }
+
+    private final long version;
+    private final Update update;
+    private final FullState full;
     private final double[] lr;
     private final int epoch;
     private final int stepInEpoch;
     private final long step;
     private final boolean metaStep;
-    private transient float[] direction;
+    private transient float[] gradient;
+    private transient float[] buffers;
 
-    public StepInput(float[] tensors, double[] lr, int epoch, int stepInEpoch, long step, boolean metaStep, float[] direction) {
-        this.tensors = tensors;
+    private StepInput(long version, Update update, FullState full, double[] lr, int epoch, int stepInEpoch, long step,
+            boolean metaStep, float[] gradient, float[] buffers) {
+        this.version = version;
+        this.update = update;
+        this.full = full;
         this.lr = lr;
         this.epoch = epoch;
         this.stepInEpoch = stepInEpoch;
         this.step = step;
         this.metaStep = metaStep;
-        this.direction = direction;
+        this.gradient = gradient;
+        this.buffers = buffers;
     }
 
-    public float[] tensors() {
-        return tensors;
+    /** Round one at {@code version}; {@code update} (may be null) leads to it from the version before. */
+    static StepInput gradients(long version, Update update, double[] lr, int epoch, int stepInEpoch, long step, boolean metaStep) {
+        return new StepInput(version, update, null, lr, epoch, stepInEpoch, step, metaStep, null, null);
+    }
+
+    /** Round two of a global meta step at {@code version}, with the step's mean gradient and statistics. */
+    static StepInput lookahead(long version, double[] lr, int epoch, int stepInEpoch, long step, float[] gradient, float[] buffers) {
+        return new StepInput(version, null, null, lr, epoch, stepInEpoch, step, true, gradient, buffers);
+    }
+
+    /** The same round, also carrying the whole state for copies that are missing or behind. */
+    StepInput withFullState(FullState state) {
+        return new StepInput(version, update, state, lr, epoch, stepInEpoch, step, metaStep, gradient, buffers);
+    }
+
+    long version() {
+        return version;
+    }
+
+    Update update() {
+        return update;
+    }
+
+    FullState full() {
+        return full;
     }
 
     public double[] lr() {
@@ -57,19 +181,30 @@ public final class StepInput implements Serializable {
         return metaStep;
     }
 
-    public float[] direction() {
-        return direction;
+    float[] gradient() {
+        return gradient;
+    }
+
+    float[] buffers() {
+        return buffers;
+    }
+
+    /** Floats this input carries, for the bytes-moved figure. */
+    long floats() {
+        return (update == null ? 0 : update.floats()) + (full == null ? 0 : full.tensors.length
+                + full.optimizerState.values().stream().mapToLong(v -> v.length).sum())
+                + (gradient == null ? 0 : gradient.length) + (buffers == null ? 0 : buffers.length);
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.defaultWriteObject();
-        FloatCodec.write(out, tensors);
-        FloatCodec.write(out, direction);
+        FloatCodec.write(out, gradient);
+        FloatCodec.write(out, buffers);
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
-        tensors = FloatCodec.read(in);
-        direction = FloatCodec.read(in);
+        gradient = FloatCodec.read(in);
+        buffers = FloatCodec.read(in);
     }
 }

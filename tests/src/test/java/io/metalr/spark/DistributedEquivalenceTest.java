@@ -89,6 +89,30 @@ class DistributedEquivalenceTest {
         global.bestWeights().forEach((name, v) -> assertClose(name, v, local.bestWeights().get(name)));
     }
 
+    /**
+     * Executors keep their own model copies and apply each step's update themselves; a run whose
+     * copies instead receive the driver's whole state every round must end bitwise the same. Covers
+     * updates from the lookahead round's direction, from a broadcast gradient (steps without a
+     * lookahead round: meta.every = 2, local mode) and both lookahead directions.
+     */
+    @ParameterizedTest(name = "{0} mode, meta.direction = {1}, meta.every = {2}")
+    @org.junit.jupiter.params.provider.CsvSource({"GLOBAL, sgd, 1", "GLOBAL, optimizer, 1", "GLOBAL, optimizer, 2", "LOCAL, sgd, 1"})
+    void executorCopiesStayEqualToTheDriversState(MetaMode mode, String direction, int every) {
+        JobConfig cfg = JobConfig.of(cfg(direction, SHARDS).raw().withValue("meta.every",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef(every)).withValue("train.epochs",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef(1)));
+        RunSetup setup = RunSetup.from(cfg, 1, 3);
+        ImageSet train = SyntheticImages.generate("blobs", 3, SHARDS * BATCH * 8, 1, 12, 5);
+        ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
+        Trainer.Outcome incremental = new DistributedTrainer(cfg, setup, mode, SHARDS, s -> { })
+                .fit(io.metalr.TestSpark.context(), train, val, null, null);
+        Trainer.Outcome full = new DistributedTrainer(cfg, setup, mode, SHARDS, s -> { }).withFullStateEveryRound()
+                .fit(io.metalr.TestSpark.context(), train, val, null, null);
+        assertEquals(java.util.Arrays.toString(full.finalLr()), java.util.Arrays.toString(incremental.finalLr()));
+        full.bestWeights().forEach((name, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(v,
+                incremental.bestWeights().get(name), name));
+    }
+
     private record Reference(double[] lr, Map<String, float[]> weights) {}
 
     /** The naive reference: every shard's work done one after the other in this JVM. */

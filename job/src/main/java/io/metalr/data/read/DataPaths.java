@@ -33,7 +33,10 @@ public final class DataPaths {
 
     private DataPaths() {}
 
-    /** The Hadoop configuration to use: the active Spark session's if any, else a default one. */
+    /**
+     * The Hadoop configuration to use: the active Spark session's if any, on an executor one built
+     * from the application's Spark settings, else a default one.
+     */
     public static Configuration configuration() {
         try {
             Configuration fromSpark = SparkHolder.activeHadoopConfiguration();
@@ -244,7 +247,13 @@ public final class DataPaths {
                 return active.get().sparkContext().hadoopConfiguration();
             }
             var dflt = org.apache.spark.sql.SparkSession.getDefaultSession();
-            return dflt.isDefined() ? dflt.get().sparkContext().hadoopConfiguration() : null;
+            if (dflt.isDefined()) {
+                return dflt.get().sparkContext().hadoopConfiguration();
+            }
+            // on an executor: the application's spark.hadoop.* settings (e.g. S3A credentials)
+            // reach it in its SparkConf, not in a session
+            org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+            return env == null ? null : org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf());
         }
     }
 }

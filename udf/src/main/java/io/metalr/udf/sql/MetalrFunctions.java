@@ -4,11 +4,18 @@ import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
 import io.metalr.udf.image.ImageDecoder;
 import io.metalr.udf.image.Preprocessor;
+import io.metalr.udf.predict.ModelInput;
+import io.metalr.udf.predict.Prediction;
+import io.metalr.udf.predict.Scorer;
+import io.metalr.udf.predict.Scorers;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF4;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The per-record image logic as Spark SQL functions, so a data set of encoded images can be
@@ -32,14 +39,30 @@ import org.apache.spark.sql.types.DataTypes;
  * is not visible inside a function of the bytes alone.
  *
  * <p>The static methods behind the functions ({@link #decode}, {@link #imageShape}, {@link #preprocess})
- * can be called directly from Java. More functions (e.g. {@code metalr_predict}) are added by
- * registering them in {@link #register} next to these, under a name constant of their own.
+ * can be called directly from Java.
+ *
+ * <h2>Prediction</h2>
+ *
+ * {@link #registerPredict} adds, for one trained model (a model or run directory, any Hadoop path):
+ * <ul>
+ *   <li>{@code metalr_predict(image BINARY) -> STRUCT<probabilities: ARRAY<FLOAT>, label: INT, class: STRING>}:
+ *       the image decoded, preprocessed as the model was trained (size, channels, mean and std
+ *       from its {@code metadata.json}) and scored;
+ *   <li>{@code metalr_predict_pixels(x ARRAY<FLOAT>)}: the same struct, for values already
+ *       preprocessed for this model (C,Y,X order, {@code channels * height * width} of them).
+ * </ul>
+ * The model is loaded once per JVM (driver and each executor, {@link Scorers}) and runs on the
+ * task's GPU when Spark gave it one. A scalar SQL function sees one row at a time, so each call is
+ * a forward pass over a batch of one: fine for ad-hoc queries, slow for large tables. To score in
+ * batches within each partition use the Spark ML transformer {@link io.metalr.udf.ml.MetalrClassifier}.
  */
 public final class MetalrFunctions {
 
     public static final String DECODE = "metalr_decode";
     public static final String IMAGE_SHAPE = "metalr_image_shape";
     public static final String PREPROCESS = "metalr_preprocess";
+    public static final String PREDICT = "metalr_predict";
+    public static final String PREDICT_PIXELS = "metalr_predict_pixels";
 
     /** Mean and std {@code metalr_preprocess} uses for every channel. */
     public static final float PREPROCESS_MEAN = 0.5f;
@@ -47,6 +70,12 @@ public final class MetalrFunctions {
 
     private static final DataType FLOATS = DataTypes.createArrayType(DataTypes.FloatType, false);
     private static final DataType INTS = DataTypes.createArrayType(DataTypes.IntegerType, false);
+
+    /** The result type of {@code metalr_predict}: field names are the same in the ML transformer's output. */
+    public static final StructType PREDICTION = new StructType()
+            .add("probabilities", FLOATS, false)
+            .add("label", DataTypes.IntegerType, false)
+            .add("class", DataTypes.StringType, false);
 
     private MetalrFunctions() {}
 
@@ -57,6 +86,53 @@ public final class MetalrFunctions {
         spark.udf().register(IMAGE_SHAPE, (UDF1<byte[], int[]>) MetalrFunctions::imageShape, INTS);
         spark.udf().register(PREPROCESS,
                 (UDF4<byte[], Integer, Integer, Integer, float[]>) MetalrFunctions::preprocess, FLOATS);
+    }
+
+    /**
+     * Registers {@code metalr_predict} and {@code metalr_predict_pixels} for the model in
+     * {@code modelDir}, replacing an earlier registration. The model is read here first, so a
+     * missing or broken model fails now, naming its file, not in the first task.
+     *
+     * @throws java.io.UncheckedIOException if the model cannot be read
+     */
+    public static void registerPredict(SparkSession spark, String modelDir) {
+        Scorers.forModel(modelDir);
+        // the lambdas capture only the path: each executor loads the model itself, once
+        spark.udf().register(PREDICT, (UDF1<byte[], Row>) image -> predict(modelDir, image), PREDICTION);
+        spark.udf().register(PREDICT_PIXELS,
+                (UDF1<scala.collection.Seq<Float>, Row>) x -> predictPixels(modelDir, x), PREDICTION);
+    }
+
+    /** {@code metalr_predict}: the prediction as a row of {@link #PREDICTION}, or null for null. */
+    public static Row predict(String modelDir, byte[] image) {
+        if (image == null) {
+            return null;
+        }
+        Scorer scorer = Scorers.forModel(modelDir);
+        return score(scorer, ModelInput.fromImage(scorer.preprocessor(), image, source(PREDICT, image)));
+    }
+
+    /** {@code metalr_predict_pixels}: the prediction for preprocessed values, or null for null. */
+    public static Row predictPixels(String modelDir, scala.collection.Seq<Float> pixels) {
+        if (pixels == null) {
+            return null;
+        }
+        String source = PREDICT_PIXELS + " on a row of " + pixels.size() + " values";
+        float[] x = new float[pixels.size()];
+        for (int i = 0; i < x.length; i++) {
+            Float v = pixels.apply(i);
+            if (v == null) {
+                throw new BadRecordException(source + ": null at index " + i);
+            }
+            x[i] = v;
+        }
+        Scorer scorer = Scorers.forModel(modelDir);
+        return score(scorer, ModelInput.fromPixels(scorer.preprocessor(), x, source));
+    }
+
+    private static Row score(Scorer scorer, float[] x) {
+        Prediction p = Prediction.of(scorer.probabilities(new float[][] {x})[0], scorer.classes());
+        return RowFactory.create(p.probabilities(), p.label(), p.className());
     }
 
     /** {@code metalr_decode}: the decoded values, C,Y,X order, or null for null. */

@@ -1,0 +1,107 @@
+package io.metalr.spark;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.metalr.groups.LayerGroups;
+import io.metalr.nn.Scratch;
+import io.metalr.nn.Weights;
+import io.metalr.optim.Optimizer;
+import io.metalr.optim.Optimizers;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model's weights and optimizer state at a numbered version (one version per applied update).
+ * The driver and every executor replica advance theirs with this same code from the same inputs,
+ * so all copies stay bitwise equal and only gradients, not weights, have to travel each step.
+ */
+final class ModelState implements AutoCloseable {
+
+    private final JobSpec spec;
+    private final LayerGroups groups;
+    private final Weights weights;
+    private final Optimizer opt;
+    private long version;
+
+    ModelState(JobSpec spec, LayerGroups groups, Weights weights) {
+        this.spec = spec;
+        this.groups = groups;
+        this.weights = weights;
+        this.opt = Optimizers.create(spec.optimizer(), weights.manager());
+    }
+
+    Weights weights() {
+        return weights;
+    }
+
+    Optimizer optimizer() {
+        return opt;
+    }
+
+    long version() {
+        return version;
+    }
+
+    /**
+     * Advances the optimizer with the step's mean gradient (learnable layout) and returns the
+     * direction u of every learnable tensor, owned by {@code owner}.
+     */
+    Map<String, NDArray> directions(float[] meanGrad, NDManager owner) {
+        opt.beginStep();
+        Map<String, NDArray> u = new LinkedHashMap<>();
+        List<String> names = spec.learnable().names();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            NDArray theta = Scratch.alias(weights.get(name), owner);
+            NDArray g = owner.create(spec.learnable().view(meanGrad, i), theta.getShape());
+            u.put(name, opt.direction(name, theta, g, owner));
+        }
+        return u;
+    }
+
+    /**
+     * Applies {@code theta -= lr[group] * u} (u is scaled in place) and the step's mean batch-norm
+     * statistics, and moves to the next version.
+     */
+    void apply(Map<String, NDArray> u, double[] lr, float[] meanBuffers) {
+        for (Map.Entry<String, NDArray> e : u.entrySet()) {
+            weights.get(e.getKey()).subi(e.getValue().muli(lr[groups.groupOf(e.getKey())]));
+        }
+        if (meanBuffers != null) {
+            List<String> names = spec.buffers().names();
+            for (int i = 0; i < names.size(); i++) {
+                weights.get(names.get(i)).set(spec.buffers().view(meanBuffers, i));
+            }
+        }
+        version++;
+    }
+
+    /** Everything needed to put another copy at this version. */
+    StepInput.FullState snapshot() {
+        Map<String, float[]> state = opt.stateToHost();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        state.keySet().forEach(k -> shapes.put(k, weights.get(k.substring(0, k.indexOf('#'))).getShape().getShape()));
+        return new StepInput.FullState(version, spec.all().pack(weights.toHost()), new LinkedHashMap<>(state), shapes, opt.step());
+    }
+
+    void restore(StepInput.FullState s) {
+        List<String> names = spec.all().names();
+        for (int i = 0; i < names.size(); i++) {
+            weights.get(names.get(i)).set(spec.all().view(s.tensors(), i));
+        }
+        opt.loadState(s.optimizerState(), s.optimizerStep(), s.shapes());
+        version = s.version();
+    }
+
+    /** Sets the version of a state loaded from elsewhere (a checkpoint). */
+    void setVersion(long v) {
+        version = v;
+    }
+
+    @Override
+    public void close() {
+        opt.close();
+    }
+}
