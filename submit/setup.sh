@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a Debian machine (run as root, or with sudo available):
-# a JDK 17 and Maven, and the two Debian packages the demo data come from (Fashion-MNIST, the
-# source task; the MRI templates of mricron, the target task). Safe to run again. Elsewhere,
+# a JDK 17 and Maven, a font for the run directory's charts, and the two Debian packages the demo
+# data come from (Fashion-MNIST, the source task; the MRI templates of mricron, the target task).
+# Safe to run again. Elsewhere,
 # install Java 17+ and Maven 3.8+ yourself; the demo then tells you which data files it needs.
 set -euo pipefail
 need=()
@@ -9,6 +10,8 @@ command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
 [[ -d /usr/share/datasets/fashion-mnist ]] || need+=(dataset-fashion-mnist)
 [[ -d /usr/share/mricron/templates ]] || need+=(mricron-data)
+# the run directory's charts draw text: AWT needs at least one font (a headless JDK brings none)
+compgen -G "/usr/share/fonts/truetype/dejavu/*.ttf" >/dev/null || need+=(fonts-dejavu-core fontconfig)
 if ((${#need[@]})); then
   if ! command -v apt-get >/dev/null; then
     echo "missing: ${need[*]} (Debian package names). apt-get is not available here: install Java 17+ and" >&2

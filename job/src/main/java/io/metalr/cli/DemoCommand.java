@@ -41,6 +41,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // the demo reruns into the same folders: each run replaces the previous one (TrainCommand's --overwrite)
         Path[] files = DemoData.prepare(data, 0, System.out::println);
         Path source = dir.resolve("source/model/weights.ndlist");
         if (!Files.isRegularFile(source)) {
@@ -49,7 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "strategy = scratch", "model.name = small_resnet", "train.epochs = " + sourceEpochs,
                     "train.batch_size = 64", "train.lr = 0.003", "train.log_every = 200", "train.select_metric = accuracy",
                     "data.format = medmnist", "data.path = \"" + files[0] + "\"",
-                    "run.dir = \"" + dir.resolve("source") + "\""))));
+                    "run.dir = \"" + dir.resolve("source") + "\""))), false, true);
         }
         List<String> rows = new ArrayList<>();
         for (String strategy : strategies) {
@@ -59,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "train.epochs = " + epochs, "train.batch_size = 64", "train.lr = 0.003", "train.log_every = 0",
                     "meta.hold_head_epochs = 1",
                     "data.format = medmnist", "data.path = \"" + files[1] + "\"",
-                    "run.dir = \"" + dir.resolve(strategy) + "\""))));
+                    "run.dir = \"" + dir.resolve(strategy) + "\""))), false, true);
             rows.add(String.format(Locale.ROOT, "%-14s %8.3f %8.3f   %s", strategy,
                     out.test().accuracy(), out.test().macroAuc(), rates(out.finalLr())));
         }

@@ -1,5 +1,7 @@
 package io.metalr.cli;
 
+import io.metalr.report.HadoopFiles;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -87,7 +89,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             report.put("data", set.name());
             report.put("classes", bundle.classes());
             report.put("metrics", m.toMap());
-            HadoopOutputs.writeFile(output, JSON.writeValueAsBytes(report));
+            HadoopFiles.write(output, out -> out.write(JSON.writeValueAsBytes(report)));
             System.out.println("wrote " + output);
         }
         return ExitCodes.OK;

@@ -1,12 +1,6 @@
 package io.metalr.cli;
 
-import com.typesafe.config.ConfigException;
-
-import io.metalr.train.TrainingDivergedException;
-import io.metalr.udf.image.BadRecordException;
-
-import java.io.FileNotFoundException;
-import java.io.UncheckedIOException;
+import io.metalr.train.FailureKind;
 
 /** Maps a failure to its exit code, so a pipeline can tell bad input from a broken cluster. */
 final class Failures {
@@ -14,18 +8,11 @@ final class Failures {
     private Failures() {}
 
     static int exitCode(Throwable e) {
-        if (e instanceof TrainingDivergedException) {
-            return ExitCodes.DIVERGED;
-        }
-        if (e instanceof BadRecordException || e instanceof io.metalr.model.BadModelException
-                || (e instanceof UncheckedIOException u2 && u2.getCause() instanceof io.metalr.model.BadModelException)
-                || (e instanceof UncheckedIOException u && u.getCause() instanceof FileNotFoundException)
-                || e instanceof FileNotFoundException) {
-            return ExitCodes.BAD_DATA;
-        }
-        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-            return ExitCodes.BAD_CONFIG;
-        }
-        return ExitCodes.INFRASTRUCTURE;
+        return switch (FailureKind.of(e)) {
+            case DIVERGED -> ExitCodes.DIVERGED;
+            case DATA -> ExitCodes.BAD_DATA;
+            case CONFIG -> ExitCodes.BAD_CONFIG;
+            case INFRASTRUCTURE -> ExitCodes.INFRASTRUCTURE;
+        };
     }
 }

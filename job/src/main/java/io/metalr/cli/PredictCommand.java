@@ -1,5 +1,7 @@
 package io.metalr.cli;
 
+import io.metalr.report.HadoopFiles;
+
 import io.metalr.config.JobConfig;
 import io.metalr.data.read.DataPaths;
 import io.metalr.data.read.OnBadRecord;
@@ -95,7 +97,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
         }
         Scorer scorer = Scorers.forModel(model); // reads the model now: a broken one fails before any task runs
-        if (HadoopOutputs.exists(output) && !overwrite) {
+        if (io.metalr.data.read.DataPaths.exists(output) && !overwrite) {
             throw new IllegalArgumentException("--output " + output + " exists; use --overwrite to replace it");
         }
 
@@ -112,7 +114,7 @@ public final class PredictCommand implements Callable<Integer> {
                 .setHandleInvalid(skip ? "keep" : "error");
         // scored once, then counted and written from the cache
         Dataset<Row> scored = classifier.transform(files).drop("content").persist(StorageLevel.MEMORY_AND_DISK());
-        String tmp = HadoopOutputs.tempSibling(output);
+        String tmp = HadoopFiles.tempSibling(output);
         try {
             Column bad = col("prediction").isNull();
             long total;
@@ -137,7 +139,7 @@ public final class PredictCommand implements Callable<Integer> {
             } catch (Exception e) {
                 throw namingTheRecord(e);
             }
-            HadoopOutputs.commitDirectory(tmp, output, overwrite);
+            HadoopFiles.commitDirectory(tmp, output, overwrite);
             System.out.println("predicted " + (total - badCount) + " images -> " + output + " (" + fmt + ")");
             if (badCount > 0) {
                 System.out.println("skipped " + badCount + " bad image(s)" + (badCount > LISTED ? ", the first " + LISTED : "")
@@ -145,7 +147,7 @@ public final class PredictCommand implements Callable<Integer> {
                 badPaths.forEach(p -> System.out.println("  " + p));
             }
         } catch (Exception e) {
-            HadoopOutputs.deleteQuietly(tmp);
+            HadoopFiles.deleteQuietly(tmp);
             throw e;
         } finally {
             scored.unpersist();

@@ -7,6 +7,11 @@ import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
 import io.metalr.model.ModelBundle;
+import io.metalr.report.CrossValidationRunResult;
+import io.metalr.report.MetricsLog;
+import io.metalr.report.RunDirectory;
+import io.metalr.report.RunOutputs;
+import io.metalr.report.RunResult;
 import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
 import io.metalr.spark.DistributedTrainer;
@@ -21,11 +26,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code metalr train --config FILE --set key=value ...}: one training run. */
@@ -41,6 +44,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue a distributed run from the newest checkpoint in run.dir/checkpoints")
     boolean resume;
 
+    @Option(names = "--overwrite", description = "replace the finished run in run.dir (one with _SUCCESS); without it, "
+            + "a finished run directory is refused")
+    boolean overwrite;
+
     @Override
     public Integer call() throws Exception {
         Config user = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config);
@@ -49,101 +56,106 @@ public final class TrainCommand implements Callable<Integer> {
         }
         JobConfig cfg = JobConfig.of(JobConfig.withOverrides(user, overrides));
         if (cfg.integer("data.folds") >= 2) {
-            crossValidate(cfg);
+            crossValidate(cfg, resume, overwrite);
         } else {
-            run(cfg, resume);
+            run(cfg, resume, overwrite);
         }
         return ExitCodes.OK;
     }
 
     /** Trains once and writes the run directory when {@code run.dir} is set; returns the outcome. */
     static Trainer.Outcome run(JobConfig cfg) throws Exception {
-        return run(cfg, false);
+        return run(cfg, false, false);
     }
 
-    static Trainer.Outcome run(JobConfig cfg, boolean resume) throws Exception {
+    /**
+     * Trains once. With {@code run.dir} set, a finished run there is refused unless {@code overwrite}
+     * (and always with {@code resume}); the outputs are written when training ends, {@code _SUCCESS} last.
+     */
+    static Trainer.Outcome run(JobConfig cfg, boolean resume, boolean overwrite) throws Exception {
+        int shards = cfg.integer("distributed.shards");
+        // the session first, so that its spark.hadoop.* settings (credentials, default FS) apply to run.dir
+        JavaSparkContext sc = shards > 0 ? SparkSessions.context(cfg) : null;
+        RunDirectory run = startRunDirectory(cfg, resume, overwrite);
         DataSets.Loaded data = DataSets.load(cfg);
         RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
         System.out.println("model " + setup.net().name() + ", " + setup.net().trainableCount()
                 + " trainable parameters, strategy " + setup.plan().strategy());
         System.out.println(data.description());
         System.out.print(setup.groupTable());
+        MetricsLog metrics = new MetricsLog(groupNames(setup));
         Trainer.Outcome out;
-        int shards = cfg.integer("distributed.shards");
         if (shards > 0) {
-            JavaSparkContext sc = SparkSessions.context(cfg);
             MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
             String runDir = cfg.string("run.dir").trim();
             out = new DistributedTrainer(cfg, setup, mode, shards, System.out::println)
-                    .withCheckpoints(runDir.isEmpty() ? null : runDir + "/checkpoints", cfg.integer("train.checkpoint_every"), resume)
-                    .fit(sc, data.train(), data.val(), data.test(), null);
+                    .withCheckpoints(runDir.isEmpty() ? null : runDir + "/" + RunDirectory.CHECKPOINTS,
+                            cfg.integer("train.checkpoint_every"), resume)
+                    .fit(sc, data.train(), data.val(), data.test(), s -> metrics.record(s.report(), s.seconds()));
         } else {
             Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
                     Devices.resolve(cfg.string("device")), System.out::println);
-            out = trainer.fit(setup.initial(), data.train(), data.val(), data.test(), null);
+            out = trainer.fit(setup.initial(), data.train(), data.val(), data.test(), metrics);
         }
+        metrics.addEpochs(out.epochs());
         System.out.printf("selected epoch %d: val acc %.3f auc %.3f | test acc %.3f auc %.3f | %d steps in %.1fs%n",
                 out.bestEpoch() + 1, out.bestVal().accuracy(), out.bestVal().macroAuc(),
                 out.test().accuracy(), out.test().macroAuc(), out.steps(), out.seconds());
-        String dir = cfg.string("run.dir").trim();
-        if (!dir.isEmpty()) {
-            RunDirectory run = new RunDirectory(Path.of(dir));
-            run.writeText("config.conf", cfg.render());
-            ModelBundle model = bundle(cfg, setup, data, out);
-            run.writeWeights("model/" + ModelBundle.WEIGHTS, setup.net(), model.weights());
-            run.writeJson("model/" + ModelBundle.METADATA, model.metadata());
-            run.writeJson("summary.json", summary(cfg, setup, data, out));
-            System.out.println("wrote " + run.path().toAbsolutePath());
+        if (run != null) {
+            RunOutputs.writeRun(run, RunResult.of(setup, data, out, metrics), metrics, setup.net(), bundle(cfg, setup, data, out));
+            System.out.println("wrote " + run.path());
         }
         return out;
     }
 
-    /** k-fold cross-validation over all of the data's images (data.folds = k). */
-    static CrossValidation.Result crossValidate(JobConfig cfg) throws Exception {
+    /** k-fold cross-validation over all of the data's images (data.folds = k); run.dir as for {@link #run}. */
+    static CrossValidation.Result crossValidate(JobConfig cfg, boolean resume, boolean overwrite) throws Exception {
+        RunDirectory run = startRunDirectory(cfg, resume, overwrite);
+        long started = System.nanoTime();
         DataSets.Loaded data = DataSets.load(cfg);
         ImageSet all = ImageSet.concat(data.train().name(), data.train(), data.val(), data.test());
         RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
+        int k = cfg.integer("data.folds");
         System.out.println("model " + setup.net().name() + ", strategy " + setup.plan().strategy() + ", "
-                + cfg.integer("data.folds") + "-fold cross-validation over " + all);
+                + k + "-fold cross-validation over " + all);
         System.out.print(setup.groupTable());
-        CrossValidation.Result cv = CrossValidation.run(cfg, setup, all, cfg.integer("data.folds"),
+        CrossValidation.Result cv = CrossValidation.run(cfg, setup, all, k,
                 Devices.resolve(cfg.string("device")), System.out::println);
         System.out.println("cross-validation: " + cv.summary());
-        String dir = cfg.string("run.dir").trim();
-        if (!dir.isEmpty()) {
-            RunDirectory run = new RunDirectory(Path.of(dir));
-            run.writeText("config.conf", cfg.render());
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("strategy", setup.plan().strategy());
-            s.put("model", setup.net().name());
-            s.put("cv", cv.summary().toMap());
-            s.put("folds", cv.folds().stream().map(o -> o.test().toMap()).toList());
-            run.writeJson("summary.json", s);
-            System.out.println("wrote " + run.path().toAbsolutePath());
+        if (run != null) {
+            List<MetricsLog> folds = new ArrayList<>();
+            for (int f = 0; f < cv.folds().size(); f++) {
+                MetricsLog log = MetricsLog.ofFold(groupNames(setup), f);
+                log.addEpochs(cv.folds().get(f).epochs());
+                folds.add(log);
+            }
+            String description = k + "-fold cross-validation over " + data.description();
+            RunOutputs.writeCrossValidation(run, CrossValidationRunResult.of(setup, data, description, cv,
+                    (System.nanoTime() - started) / 1e9), folds);
+            System.out.println("wrote " + run.path());
         }
         return cv;
+    }
+
+    /** The run directory of {@code run.dir}, checked and with the config written; null when run.dir is empty. */
+    private static RunDirectory startRunDirectory(JobConfig cfg, boolean resume, boolean overwrite) throws IOException {
+        String dir = cfg.string("run.dir").trim();
+        if (dir.isEmpty()) {
+            return null;
+        }
+        RunDirectory run = RunDirectory.at(dir);
+        run.prepare(overwrite, resume);
+        run.writeText(RunDirectory.CONFIG, cfg.render());
+        return run;
+    }
+
+    private static List<String> groupNames(RunSetup setup) {
+        return setup.groups().all().stream().map(g -> g.name()).toList();
     }
 
     /** The selected model with what inference needs to use it. */
     static ModelBundle bundle(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {
         return new ModelBundle(cfg.string("model.name"), data.preprocessor(), data.classNames(),
                 setup.groups().all().stream().map(g -> g.name()).toList(), setup.plan().strategy(), out.bestWeights());
-    }
-
-    static Map<String, Object> summary(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("strategy", setup.plan().strategy());
-        s.put("model", setup.net().name());
-        s.put("groups", setup.groups().all().stream().map(g -> g.name()).toList());
-        s.put("best_epoch", out.bestEpoch());
-        s.put("val", out.bestVal().toMap());
-        s.put("test", out.test().toMap());
-        s.put("classes", data.classNames());
-        s.put("final_lr", out.finalLr());
-        s.put("steps", out.steps());
-        s.put("skipped_steps", out.skippedSteps());
-        s.put("skipped_records", data.skipped());
-        s.put("seconds", out.seconds());
-        return s;
     }
 }

@@ -40,7 +40,7 @@ public final class JobConfig {
         Config reference = ConfigFactory.defaultReference(JobConfig.class.getClassLoader());
         List<String> unknown = new ArrayList<>();
         for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
-            if (!reference.hasPathOrNull(e.getKey())) {
+            if (!reference.hasPathOrNull(e.getKey()) && !sweepEntry(e.getKey())) {
                 unknown.add(e.getKey());
             }
         }
@@ -59,6 +59,11 @@ public final class JobConfig {
         JobConfig c = new JobConfig(merged);
         c.validate();
         return c;
+    }
+
+    /** The sweep's variants, grid and random hold keys of their own, checked by io.metalr.sweep.SweepSpec. */
+    private static boolean sweepEntry(String key) {
+        return key.startsWith("sweep.variants.") || key.startsWith("sweep.grid.") || key.startsWith("sweep.random.");
     }
 
     /**

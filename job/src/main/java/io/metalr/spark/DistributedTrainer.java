@@ -1,7 +1,6 @@
 package io.metalr.spark;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.metalr.config.JobConfig;
 import io.metalr.data.ImageSet;
@@ -12,10 +11,8 @@ import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrRule;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.ParamSpec;
-import io.metalr.nn.Scratch;
 import io.metalr.nn.Weights;
 import io.metalr.optim.Optimizer;
-import io.metalr.optim.Optimizers;
 import io.metalr.train.Evaluator;
 import io.metalr.train.RunSetup;
 import io.metalr.train.StepReport;

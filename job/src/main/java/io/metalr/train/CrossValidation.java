@@ -25,23 +25,36 @@ public final class CrossValidation {
 
     private CrossValidation() {}
 
+    /** The sets of one fold: fold f tests, fold f+1 validates, the rest trains. */
+    public record FoldSplit(ImageSet train, ImageSet val, ImageSet test) {}
+
     public static Result run(JobConfig cfg, RunSetup setup, ImageSet all, int k, Device device, Consumer<String> log) {
-        int[] fold = Folds.assign(all, all.patientIds(), k, cfg.integer("train.seed"));
+        int[] fold = assign(cfg, all, k);
         List<Trainer.Outcome> outcomes = new ArrayList<>();
         List<ClassificationMetrics> tests = new ArrayList<>();
         for (int f = 0; f < k; f++) {
-            int testFold = f;
-            int valFold = (f + 1) % k;
-            int[] trainIdx = IntStream.range(0, fold.length).filter(i -> fold[i] != testFold && fold[i] != valFold).toArray();
-            ImageSet train = all.subset(all.name() + "-fold" + f + "-train", trainIdx);
-            ImageSet val = all.subset(all.name() + "-fold" + f + "-val", Folds.select(fold, valFold, true));
-            ImageSet test = all.subset(all.name() + "-fold" + f + "-test", Folds.select(fold, testFold, true));
-            log.accept("fold " + (f + 1) + "/" + k + ": train " + train.size() + ", val " + val.size() + ", test " + test.size());
+            FoldSplit s = split(all, fold, f, k);
+            log.accept("fold " + (f + 1) + "/" + k + ": train " + s.train().size() + ", val " + s.val().size()
+                    + ", test " + s.test().size());
             Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(), device, log);
-            Trainer.Outcome out = trainer.fit(setup.initial(), train, val, test, null);
+            Trainer.Outcome out = trainer.fit(setup.initial(), s.train(), s.val(), s.test(), null);
             outcomes.add(out);
             tests.add(out.test());
         }
         return new Result(outcomes, CrossValidationSummary.of(tests));
+    }
+
+    /** The fold of every image, stratified and grouped by patient, seeded by train.seed. */
+    public static int[] assign(JobConfig cfg, ImageSet all, int k) {
+        return Folds.assign(all, all.patientIds(), k, cfg.integer("train.seed"));
+    }
+
+    /** Fold f's train, validation and test sets, given every image's fold. */
+    public static FoldSplit split(ImageSet all, int[] fold, int f, int k) {
+        int valFold = (f + 1) % k;
+        int[] trainIdx = IntStream.range(0, fold.length).filter(i -> fold[i] != f && fold[i] != valFold).toArray();
+        return new FoldSplit(all.subset(all.name() + "-fold" + f + "-train", trainIdx),
+                all.subset(all.name() + "-fold" + f + "-val", Folds.select(fold, valFold, true)),
+                all.subset(all.name() + "-fold" + f + "-test", Folds.select(fold, f, true)));
     }
 }

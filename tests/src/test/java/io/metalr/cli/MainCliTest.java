@@ -127,13 +127,14 @@ class MainCliTest {
             assertEquals(List.of(), tmpFiles);
         }
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("config.conf", "model", "summary.json"),
+            assertEquals(List.of("_SUCCESS", "accuracy.png", "config.conf", "loss.png", "lr.csv", "lr_curves.png",
+                    "metrics.jsonl", "model", "report.html", "summary.json"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 
     @Test
-    void aSecondRunIntoTheSameDirectoryReplacesItsFiles(@TempDir Path tmp) throws Exception {
+    void aSecondRunIntoTheSameDirectoryReplacesItsFilesWithOverwrite(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
         List<String> sets = new ArrayList<>(TINY);
         sets.add("run.dir=" + dir);
@@ -141,7 +142,8 @@ class MainCliTest {
         sets.add("strategy=full");
         assertEquals(ExitCodes.OK, Main.execute(train(sets)));
         sets.add("strategy=linear_probe");
-        assertEquals(ExitCodes.OK, Main.execute(train(sets)));
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute(train(sets)));
+        assertEquals(ExitCodes.OK, Main.execute(train(sets, "--overwrite")));
         JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
         assertEquals("linear_probe", summary.get("strategy").asText());
         try (Stream<Path> files = Files.walk(dir)) {

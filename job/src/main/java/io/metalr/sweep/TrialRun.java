@@ -1,0 +1,104 @@
+package io.metalr.sweep;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+
+import io.metalr.config.JobConfig;
+import io.metalr.data.DataSets;
+import io.metalr.data.ImageSet;
+import io.metalr.device.Devices;
+import io.metalr.eval.ClassificationMetrics;
+import io.metalr.train.CrossValidation;
+import io.metalr.train.RunSetup;
+import io.metalr.train.Trainer;
+import io.metalr.train.FailureKind;
+
+import java.util.Arrays;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Runs one trial in this thread, in one process, on the device of the current Spark task. A trial
+ * whose failure is its own (a diverged loss, a bad value in its config, bad data: what the CLI
+ * exits 4, 2 or 3 for) becomes a failed row; anything else (the engine, the file system, memory)
+ * is thrown, so Spark retries the task and a broken cluster fails the sweep.
+ */
+public final class TrialRun {
+
+    private TrialRun() {}
+
+    /** @param base the base config as HOCON; the trial's overrides go over it */
+    public static TrialResult run(String base, Trial t, Consumer<String> log) {
+        long started = System.currentTimeMillis();
+        String strategy = "";
+        Long seed = null;
+        try {
+            Config user = JobConfig.withOverrides(ConfigFactory.parseString(base), t.overrides());
+            strategy = rawStrategy(user);
+            JobConfig cfg = JobConfig.of(user);
+            strategy = cfg.strategy();
+            seed = (long) cfg.integer("train.seed");
+            DataSets.Loaded data = TrialData.get(cfg);
+            ImageSet train = data.train();
+            ImageSet val = data.val();
+            ImageSet test = data.test();
+            if (t.fold() != null) {
+                int k = cfg.integer("data.folds");
+                ImageSet all = ImageSet.concat(train.name(), train, val, test);
+                CrossValidation.FoldSplit s = CrossValidation.split(all, CrossValidation.assign(cfg, all, k), t.fold(), k);
+                train = s.train();
+                val = s.val();
+                test = s.test();
+            }
+            RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
+            Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
+                    Devices.forCurrentTask(cfg.string("device")), log);
+            Trainer.Outcome out = trainer.fit(setup.initial(), train, val, test, null);
+            ClassificationMetrics v = out.bestVal();
+            ClassificationMetrics s = out.test();
+            String lr = Arrays.stream(out.finalLr()).mapToObj(Double::toString).collect(Collectors.joining(" "));
+            return new TrialResult(t.id(), t.config(), t.variant(), strategy, t.params(), seed, t.fold(), TrialResult.OK, null,
+                    v.accuracy(), v.macroAuc(), v.loss(),
+                    s == null ? null : s.accuracy(), s == null ? null : s.macroAuc(), s == null ? null : s.loss(),
+                    out.bestEpoch(), out.steps(), lr, out.seconds(), started, System.currentTimeMillis(), executor());
+        } catch (RuntimeException e) {
+            String kind = kind(e);
+            if (kind == null) {
+                throw e;
+            }
+            String message = kind + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            return new TrialResult(t.id(), t.config(), t.variant(), strategy, t.params(), seed, t.fold(), TrialResult.FAILED,
+                    message, null, null, null, null, null, null, null, null, null, null, started, System.currentTimeMillis(),
+                    executor());
+        }
+    }
+
+    /** "diverged", "config" or "data" for a trial's own failure; null for anything else. */
+    static String kind(RuntimeException e) {
+        FailureKind k = FailureKind.of(e);
+        return k == FailureKind.INFRASTRUCTURE ? null : k.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The strategy as written, for the row of a trial whose config does not validate. */
+    private static String rawStrategy(Config user) {
+        try {
+            return user.withFallback(ConfigFactory.defaultReference(TrialRun.class.getClassLoader())).getString("strategy").trim();
+        } catch (ConfigException e) {
+            return "";
+        }
+    }
+
+    private static String executor() {
+        try {
+            org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+            org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+            if (tc == null || env == null) {
+                return "";
+            }
+            return "executor " + env.executorId() + " task " + tc.taskAttemptId();
+        } catch (NoClassDefFoundError e) {
+            return "";
+        }
+    }
+}
