@@ -69,7 +69,7 @@ public final class SparkBenchmark {
     private static Map<String, Object> measure(JavaSparkContext sc, String key, String model, int channels) {
         int shards = 2;
         int perShard = 32;
-        int steps = 8;
+        int steps = 16;
         JobConfig cfg = JobConfig.of(ConfigFactory.parseString(String.join("\n",
                 "model.name = " + model, "strategy = metalr", "train.epochs = 1", "train.batch_size = " + perShard,
                 "train.log_every = 0", "train.select_metric = loss", "meta.hold_head_epochs = 0", "data.augment.enabled = false")));

@@ -107,13 +107,19 @@ public final class DistributedTrainer {
         int batchSize = cfg.integer("train.batch_size");
         Shards shards = Shards.of(train, shardCount, seed);
         JobSpec spec = spec(shards, seed, train.channels());
-        List<ShardData> parts = new ArrayList<>();
+        // Each shard reaches its executor once, by broadcast, and stays cached there as a partition.
+        // Partitions made by parallelize(shards) would carry their data inside every task of every
+        // round instead (a task ships its partition object even when the partition is cached).
+        List<Broadcast<ShardData>> parts = new ArrayList<>();
         for (int s = 0; s < shardCount; s++) {
             int[] members = shards.indices(s);
-            parts.add(new ShardData(s, train.subset(train.name() + "/shard" + s, members), members));
+            parts.add(sc.broadcast(new ShardData(s, train.subset(train.name() + "/shard" + s, members), members)));
         }
-        JavaRDD<ShardData> data = sc.parallelize(parts, shardCount).setName("metalr shards of " + train.name())
-                .persist(StorageLevel.MEMORY_ONLY());
+        List<Integer> shardIds = java.util.stream.IntStream.range(0, shardCount).boxed().toList();
+        JavaRDD<ShardData> data = sc.parallelize(shardIds, shardCount).map(i -> parts.get(i).value())
+                .setName("metalr shards of " + train.name()).persist(StorageLevel.MEMORY_ONLY());
+        // the spec (with every shard's indices) likewise travels once, not inside every task
+        Cluster cluster = new Cluster(sc, data, sc.broadcast(spec));
         log.accept(shards.describe());
         int epochs = cfg.integer("train.epochs");
         int stepsPerEpoch = shards.stepsPerEpoch(batchSize);
@@ -163,7 +169,7 @@ public final class DistributedTrainer {
                     boolean metaStep = plan.metaStep(step, cfg.meta().every());
                     double[] before = lr.clone();
                     long[] bytes = {0};
-                    ShardResult r = round(sc, data, spec, state, bytes,
+                    ShardResult r = round(cluster, state, bytes,
                             StepInput.gradients(state.version(), lastUpdate, lr.clone(), epoch, s, step, metaStep));
                     double compute = r.maxComputeSeconds;
                     bytes[0] += 4L * (spec.learnable().total() + spec.buffers().total()) * r.shards;
@@ -186,7 +192,7 @@ public final class DistributedTrainer {
                             ShardResult m = r;
                             if (lookaheadRound) {
                                 long roundStart = System.nanoTime();
-                                m = round(sc, data, spec, state, bytes,
+                                m = round(cluster, state, bytes,
                                         StepInput.lookahead(state.version(), lr.clone(), epoch, s, step, meanGrad, meanBuffers));
                                 // the second round is Spark's and the shards' time, not the driver's update
                                 driverStart += System.nanoTime() - roundStart;
@@ -256,6 +262,8 @@ public final class DistributedTrainer {
                 log.accept("could not free the executors' model replicas: " + e.getMessage());
             }
             data.unpersist(false);
+            parts.forEach(b -> b.destroy(false));
+            cluster.spec().destroy(false);
         }
     }
 
@@ -287,17 +295,19 @@ public final class DistributedTrainer {
      * or behind (its executor is new, or replaced after a failure; every replica at the first
      * step), the round is repeated with the driver's whole state, which such a replica loads.
      */
-    private ShardResult round(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec, ModelState state, long[] bytes,
-            StepInput in) {
+    /** Where rounds run: the session, the cached shards, the broadcast spec. */
+    private record Cluster(JavaSparkContext sc, JavaRDD<ShardData> data, Broadcast<JobSpec> spec) {}
+
+    private ShardResult round(Cluster cluster, ModelState state, long[] bytes, StepInput in) {
         if (fullStateEveryRound) {
             in = in.withFullState(state.snapshot());
         }
-        ShardResult r = broadcastRound(sc, data, spec, in, bytes);
+        ShardResult r = broadcastRound(cluster, in, bytes);
         if (r.stale > 0) {
             if (in.step() > 0 || state.version() > 0) {
                 log.accept("step " + in.step() + ": " + r.stale + " shard replica(s) missing or behind; sending them the whole model state");
             }
-            r = broadcastRound(sc, data, spec, in.withFullState(state.snapshot()), bytes);
+            r = broadcastRound(cluster, in.withFullState(state.snapshot()), bytes);
             if (r.stale > 0) {
                 throw new IllegalStateException("step " + in.step() + ": " + r.stale
                         + " shard replica(s) could not load the model state of version " + state.version());
@@ -306,16 +316,18 @@ public final class DistributedTrainer {
         return r;
     }
 
-    private ShardResult broadcastRound(JavaSparkContext sc, JavaRDD<ShardData> data, JobSpec spec, StepInput in, long[] bytes) {
+    private ShardResult broadcastRound(Cluster cluster, StepInput in, long[] bytes) {
         bytes[0] += 4L * in.floats() * shardCount;
         boolean lookahead = in.gradient() != null;
-        Broadcast<StepInput> bc = sc.broadcast(in);
+        Broadcast<StepInput> bc = cluster.sc().broadcast(in);
+        Broadcast<JobSpec> spec = cluster.spec();
         try {
-            return data.mapPartitions(it -> {
+            return cluster.data().mapPartitions(it -> {
                 List<ShardResult> out = new ArrayList<>();
                 while (it.hasNext()) {
                     ShardData shard = it.next();
-                    out.add(lookahead ? ShardWorker.metaGradient(spec, shard, bc.value()) : ShardWorker.gradients(spec, shard, bc.value()));
+                    out.add(lookahead ? ShardWorker.metaGradient(spec.value(), shard, bc.value())
+                            : ShardWorker.gradients(spec.value(), shard, bc.value()));
                 }
                 return out.iterator();
             }).treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);

@@ -3,10 +3,8 @@ package io.metalr.spark;
 import java.io.Serializable;
 
 /**
- * What shards send back, added up by {@code treeAggregate}. A single shard's gradient travels as
- * float; once two results meet they are summed in double, where adding a few floats is exact
- * unless their exponents lie more than 29 binary orders apart, so the total (rounded to float once,
- * at the end) does not depend on the order in which tasks finish: a run is repeatable.
+ * What shards send back, added up by {@code treeAggregate}: gradients and batch-norm statistics
+ * as {@link FloatSum}s (order-independent, so a run is repeatable), the rest as plain sums.
  */
 public final class ShardResult implements Serializable {
 
@@ -15,10 +13,8 @@ public final class ShardResult implements Serializable {
     int shards;
     /** Shards whose replica was missing or behind and computed nothing (see {@link ShardWorker}). */
     int stale;
-    transient float[] grad;
-    double[] gradSum;
-    transient float[] buffers;
-    double[] bufferSum;
+    FloatSum grad;
+    FloatSum buffers;
     double[] dot;
     double[] valNormSq;
     double[] dirNormSq;
@@ -29,18 +25,6 @@ public final class ShardResult implements Serializable {
     /** Compute time inside DJL on the executors, summed, for the overhead figures. */
     double computeSeconds;
     double maxComputeSeconds;
-
-    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
-        out.defaultWriteObject();
-        FloatCodec.write(out, grad);
-        FloatCodec.write(out, buffers);
-    }
-
-    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
-        in.defaultReadObject();
-        grad = FloatCodec.read(in);
-        buffers = FloatCodec.read(in);
-    }
 
     static ShardResult empty() {
         return new ShardResult();
@@ -69,10 +53,11 @@ public final class ShardResult implements Serializable {
             r.stale = stale + o.stale;
             return r;
         }
-        gradSum = add(gradSum, grad, o.gradSum, o.grad);
-        grad = null;
-        bufferSum = add(bufferSum, buffers, o.bufferSum, o.buffers);
-        buffers = null;
+        if ((grad == null) != (o.grad == null) || (buffers == null) != (o.buffers == null)) {
+            throw new IllegalStateException("a shard result lacks an array the other has");
+        }
+        grad = FloatSum.add(grad, o.grad);
+        buffers = FloatSum.add(buffers, o.buffers);
         dot = add(dot, o.dot);
         valNormSq = add(valNormSq, o.valNormSq);
         dirNormSq = add(dirNormSq, o.dirNormSq);
@@ -88,52 +73,11 @@ public final class ShardResult implements Serializable {
 
     /** The mean over shards, as float (the sum was exact in double). */
     float[] meanGrad() {
-        return mean(gradSum, grad);
+        return grad == null ? null : grad.mean(shards);
     }
 
     float[] meanBuffers() {
-        return mean(bufferSum, buffers);
-    }
-
-    private float[] mean(double[] sum, float[] single) {
-        if (sum == null && single == null) {
-            return null;
-        }
-        float[] out = new float[sum != null ? sum.length : single.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) ((sum != null ? sum[i] : single[i]) / shards);
-        }
-        return out;
-    }
-
-    private static double[] add(double[] aSum, float[] a, double[] bSum, float[] b) {
-        boolean hasA = aSum != null || a != null;
-        boolean hasB = bSum != null || b != null;
-        if (!hasA && !hasB) {
-            return null;
-        }
-        if (hasA != hasB) {
-            throw new IllegalStateException("a shard result lacks an array the other has");
-        }
-        double[] out = aSum != null ? aSum : toDouble(a);
-        if (bSum != null) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] += bSum[i];
-            }
-        } else {
-            for (int i = 0; i < out.length; i++) {
-                out[i] += b[i];
-            }
-        }
-        return out;
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
+        return buffers == null ? null : buffers.mean(shards);
     }
 
     private static double[] add(double[] a, double[] b) {

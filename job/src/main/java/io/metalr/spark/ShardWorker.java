@@ -146,8 +146,8 @@ final class ShardWorker {
                 out.loss = g.loss().getFloat();
                 out.correct = g.correct().getLong();
                 out.count = b.size();
-                out.grad = spec.learnable().pack(toHost(g.grads()));
-                out.buffers = spec.buffers().pack(toHost(staged));
+                out.grad = FloatSum.of(spec.learnable().pack(toHost(g.grads())));
+                out.buffers = FloatSum.of(spec.buffers().pack(toHost(staged)));
                 if (in.metaStep() && spec.mode() == MetaMode.LOCAL) {
                     metaSums(spec, shard, in, r, g.grads(), scratch, out);
                 }
