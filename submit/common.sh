@@ -1,20 +1,21 @@
-# Sourced by the submit/ scripts: builds the project when needed and sets JAVA_CMD to a java
-# command line with the job's classpath (the application jar, DJL, and Spark's jars from Maven,
-# since no Spark distribution is needed for local runs).
+# Sourced by the submit/ scripts: builds the project when needed (METALR_NO_BUILD=1: never) and
+# sets JAVA_CMD to a java command line with the job's classpath (the application jar, DJL, and
+# Spark's jars from Maven, since no Spark distribution is needed for local runs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JOB_JAR="$ROOT/job/target/metalr-job-0.1.0-SNAPSHOT.jar"
-CP_FILE="$ROOT/job/target/classpath.txt"
+CP_FILE="$ROOT/job/target/classpath.txt"              # every jar, Spark included (runs outside spark-submit)
+RUNTIME_CP_FILE="$ROOT/job/target/runtime-classpath.txt"  # without Spark's (what spark-submit ships)
 
 newest_source() {
   find "$ROOT/job/src/main" "$ROOT/udf/src/main" "$ROOT/conf" "$ROOT/pom.xml" "$ROOT/job/pom.xml" "$ROOT/udf/pom.xml" \
     -type f -newer "$JOB_JAR" -print -quit 2>/dev/null
 }
 
-if [[ ! -f "$JOB_JAR" || ! -f "$CP_FILE" || -n "$(newest_source)" ]]; then
+if [[ -z "${METALR_NO_BUILD:-}" ]] && [[ ! -f "$JOB_JAR" || ! -f "$CP_FILE" || ! -f "$RUNTIME_CP_FILE" || -n "$(newest_source)" ]]; then
   echo "building metalr-spark (mvn install -DskipTests)..." >&2
+  # the job module's package phase also writes the two classpath files
   (cd "$ROOT" && mvn -B -q install -DskipTests -pl udf,job -am >&2)
-  (cd "$ROOT/job" && mvn -B -q dependency:build-classpath -Dmdep.includeScope=compile -Dmdep.outputFile="$CP_FILE" >&2)
 fi
 
 # glibc returns large freed blocks to the OS at once (mmap/munmap, heap trimming), so every step
