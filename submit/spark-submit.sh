@@ -21,7 +21,7 @@ spark_submit_cmd() {
   else
     # no Spark distribution: the same SparkSubmit class from the Maven jars, with the flags the
     # launcher script would add
-    SUBMIT_CMD=(java "${ADD_OPENS[@]}" -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit)
+    SUBMIT_CMD=(java "${ADD_OPENS[@]}" -Dai.djl.offline=true -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit)
   fi
 }
 
