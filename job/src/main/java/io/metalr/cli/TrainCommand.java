@@ -6,12 +6,10 @@ import com.typesafe.config.ConfigFactory;
 import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
-import io.metalr.model.ModelBundle;
 import io.metalr.report.CrossValidationRunResult;
 import io.metalr.report.MetricsLog;
 import io.metalr.report.RunDirectory;
 import io.metalr.report.RunOutputs;
-import io.metalr.report.RunResult;
 import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
 import io.metalr.spark.DistributedTrainer;
@@ -83,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + " trainable parameters, strategy " + setup.plan().strategy());
         System.out.println(data.description());
         System.out.print(setup.groupTable());
-        MetricsLog metrics = new MetricsLog(groupNames(setup));
+        MetricsLog metrics = new MetricsLog(RunOutputs.groupNames(setup));
         Trainer.Outcome out;
         if (shards > 0) {
             MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
@@ -102,7 +100,7 @@ public final class TrainCommand implements Callable<Integer> {
                 out.bestEpoch() + 1, out.bestVal().accuracy(), out.bestVal().macroAuc(),
                 out.test().accuracy(), out.test().macroAuc(), out.steps(), out.seconds());
         if (run != null) {
-            RunOutputs.writeRun(run, RunResult.of(setup, data, out, metrics), metrics, setup.net(), bundle(cfg, setup, data, out));
+            RunOutputs.writeTrainedRun(run, cfg, setup, data, out, metrics);
             System.out.println("wrote " + run.path());
         }
         return out;
@@ -125,7 +123,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (run != null) {
             List<MetricsLog> folds = new ArrayList<>();
             for (int f = 0; f < cv.folds().size(); f++) {
-                MetricsLog log = MetricsLog.ofFold(groupNames(setup), f);
+                MetricsLog log = MetricsLog.ofFold(RunOutputs.groupNames(setup), f);
                 log.addEpochs(cv.folds().get(f).epochs());
                 folds.add(log);
             }
@@ -147,15 +145,5 @@ public final class TrainCommand implements Callable<Integer> {
         run.prepare(overwrite, resume);
         run.writeText(RunDirectory.CONFIG, cfg.render());
         return run;
-    }
-
-    private static List<String> groupNames(RunSetup setup) {
-        return setup.groups().all().stream().map(g -> g.name()).toList();
-    }
-
-    /** The selected model with what inference needs to use it. */
-    static ModelBundle bundle(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {
-        return new ModelBundle(cfg.string("model.name"), data.preprocessor(), data.classNames(),
-                setup.groups().all().stream().map(g -> g.name()).toList(), setup.plan().strategy(), out.bestWeights());
     }
 }

@@ -1,7 +1,11 @@
 package io.metalr.report;
 
+import io.metalr.config.JobConfig;
+import io.metalr.data.DataSets;
 import io.metalr.model.ModelBundle;
 import io.metalr.nn.Network;
+import io.metalr.train.RunSetup;
+import io.metalr.train.Trainer;
 
 import java.io.IOException;
 import java.util.List;
@@ -14,6 +18,22 @@ import java.util.List;
 public final class RunOutputs {
 
     private RunOutputs() {}
+
+    /** A trained run from its pieces: builds the summary and the model bundle, then {@link #writeRun}. */
+    public static void writeTrainedRun(RunDirectory dir, JobConfig cfg, RunSetup setup, DataSets.Loaded data,
+            Trainer.Outcome out, MetricsLog metrics) throws IOException {
+        writeRun(dir, RunResult.of(setup, data, out, metrics), metrics, setup.net(), bundle(cfg, setup, data, out));
+    }
+
+    /** The selected model with what inference needs to use it. */
+    public static ModelBundle bundle(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {
+        return new ModelBundle(cfg.string("model.name"), data.preprocessor(), data.classNames(), groupNames(setup),
+                setup.plan().strategy(), out.bestWeights());
+    }
+
+    public static List<String> groupNames(RunSetup setup) {
+        return setup.groups().all().stream().map(g -> g.name()).toList();
+    }
 
     /** A single run: model, metrics.jsonl, lr.csv, the three charts, summary.json, report.html, _SUCCESS. */
     public static void writeRun(RunDirectory dir, RunResult run, MetricsLog metrics, Network net, ModelBundle model)

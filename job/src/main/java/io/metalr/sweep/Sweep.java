@@ -56,7 +56,7 @@ public final class Sweep {
         sc.setJobDescription("metalr sweep: " + trials.size() + " trials");
         long started = System.nanoTime();
         List<TrialResult> results = new ArrayList<>(
-                sc.parallelize(deal(trials, tasks), tasks).flatMap(new TrialTask(baseHocon, !local)).collect());
+                sc.parallelize(deal(trials, tasks), tasks).flatMap(new TrialTask(baseHocon, spec.trialRuns() ? outDir + "/trials" : null, !local)).collect());
         results.sort(Comparator.comparingInt(TrialResult::trial));
         log.accept(String.format("sweep: %d trials done in %.1fs", results.size(), (System.nanoTime() - started) / 1e9));
 

@@ -28,7 +28,7 @@ import java.util.Set;
  * @param random key to its distribution, in config order
  * @param seeds each configuration runs once per seed; empty = once, with the config's own seeds
  */
-public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long> seeds, int parallelism, String out,
+public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long> seeds, int parallelism, String out, boolean trialRuns,
         LinkedHashMap<String, LinkedHashMap<String, ConfigValue>> variants,
         LinkedHashMap<String, List<ConfigValue>> grid,
         LinkedHashMap<String, Distribution> random) {
@@ -40,7 +40,7 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
     public static final List<String> SEED_KEYS = List.of("train.seed", "model.init_seed");
 
     private static final Set<String> SWEEP_KEYS =
-            Set.of("mode", "trials", "seed", "seeds", "parallelism", "variants", "grid", "random", "out");
+            Set.of("mode", "trials", "seed", "seeds", "parallelism", "variants", "grid", "random", "out", "trial_runs");
 
     /** Splits a user config into its sweep block and the base config, and checks the block. */
     public static SweepSpec from(Config user) {
@@ -62,9 +62,11 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
         long seed = number(s, "seed");
         List<Long> seeds;
         String out;
+        boolean trialRuns;
         try {
             seeds = List.copyOf(s.getLongList("seeds"));
             out = s.getString("out").trim();
+            trialRuns = s.getBoolean("trial_runs");
         } catch (ConfigException e) {
             throw new IllegalArgumentException("invalid configuration: sweep." + e.getMessage(), e);
         }
@@ -80,7 +82,8 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
         if (mode == Mode.RANDOM && (random.isEmpty() || trials < 1)) {
             throw new IllegalArgumentException("sweep.mode = random needs sweep.random (key = { distribution }) and sweep.trials >= 1");
         }
-        SweepSpec spec = new SweepSpec(user.withoutPath("sweep"), mode, trials, seed, seeds, parallelism, out, variants, grid, random);
+        SweepSpec spec = new SweepSpec(user.withoutPath("sweep"), mode, trials, seed, seeds, parallelism, out, trialRuns, variants,
+                grid, random);
         spec.checkKeys(reference);
         return spec;
     }

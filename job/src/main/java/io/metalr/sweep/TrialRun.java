@@ -9,6 +9,9 @@ import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
 import io.metalr.device.Devices;
 import io.metalr.eval.ClassificationMetrics;
+import io.metalr.report.MetricsLog;
+import io.metalr.report.RunDirectory;
+import io.metalr.report.RunOutputs;
 import io.metalr.train.CrossValidation;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
@@ -28,8 +31,11 @@ public final class TrialRun {
 
     private TrialRun() {}
 
-    /** @param base the base config as HOCON; the trial's overrides go over it */
-    public static TrialResult run(String base, Trial t, Consumer<String> log) {
+    /**
+     * @param base the base config as HOCON; the trial's overrides go over it
+     * @param trialsDir where the trial writes its run directory ({@code trial-<id>}); null = nowhere
+     */
+    public static TrialResult run(String base, Trial t, String trialsDir, Consumer<String> log) {
         long started = System.currentTimeMillis();
         String strategy = "";
         Long seed = null;
@@ -54,7 +60,17 @@ public final class TrialRun {
             RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
             Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
                     Devices.forCurrentTask(cfg.string("device")), log);
-            Trainer.Outcome out = trainer.fit(setup.initial(), train, val, test, null);
+            RunDirectory dir = trialsDir == null ? null : RunDirectory.at(trialsDir + "/trial-" + t.id());
+            MetricsLog metrics = new MetricsLog(RunOutputs.groupNames(setup));
+            if (dir != null) {
+                dir.prepare(true, false); // a rerun of the sweep replaces the trial's old run
+                dir.writeText(RunDirectory.CONFIG, cfg.render());
+            }
+            Trainer.Outcome out = trainer.fit(setup.initial(), train, val, test, metrics);
+            if (dir != null) {
+                metrics.addEpochs(out.epochs());
+                RunOutputs.writeTrainedRun(dir, cfg, setup, data, out, metrics);
+            }
             ClassificationMetrics v = out.bestVal();
             ClassificationMetrics s = out.test();
             String lr = Arrays.stream(out.finalLr()).mapToObj(Double::toString).collect(Collectors.joining(" "));
@@ -62,6 +78,8 @@ public final class TrialRun {
                     v.accuracy(), v.macroAuc(), v.loss(),
                     s == null ? null : s.accuracy(), s == null ? null : s.macroAuc(), s == null ? null : s.loss(),
                     out.bestEpoch(), out.steps(), lr, out.seconds(), started, System.currentTimeMillis(), executor());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("trial " + t.id() + ": cannot write its run directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             String kind = kind(e);
             if (kind == null) {

@@ -16,15 +16,18 @@ final class TrialTask implements FlatMapFunction<List<Trial>, TrialResult> {
     private static final long serialVersionUID = 1L;
 
     private final String base;
+    private final String trialsDir;
     private final boolean threadsFromTaskCpus;
 
     /**
      * @param base the base config as HOCON
+     * @param trialsDir where each trial writes its run directory; null = nowhere
      * @param threadsFromTaskCpus give libtorch spark.task.cpus threads (executors of a cluster; a
      *     local master's tasks share the driver's JVM, whose threads the driver already set)
      */
-    TrialTask(String base, boolean threadsFromTaskCpus) {
+    TrialTask(String base, String trialsDir, boolean threadsFromTaskCpus) {
         this.base = base;
+        this.trialsDir = trialsDir;
         this.threadsFromTaskCpus = threadsFromTaskCpus;
     }
 
@@ -39,7 +42,7 @@ final class TrialTask implements FlatMapFunction<List<Trial>, TrialResult> {
         for (Trial t : trials) {
             String prefix = "[" + t.label() + "] ";
             System.out.println(prefix + "started");
-            TrialResult r = TrialRun.run(base, t, line -> System.out.println(prefix + line));
+            TrialResult r = TrialRun.run(base, t, trialsDir, line -> System.out.println(prefix + line));
             System.out.println(prefix + (r.ok()
                     ? String.format(java.util.Locale.ROOT, "val acc %.3f auc %.3f | test acc %.3f auc %.3f | %.1fs",
                             r.valAccuracy(), r.valAuc(), nan(r.testAccuracy()), nan(r.testAuc()), r.trainSeconds())

@@ -37,9 +37,16 @@ class TrialRunTest {
     }
 
     @Test
-    void aFoldTrialIsThatFoldOfCrossValidation() {
-        TrialResult r = TrialRun.run(BASE, trial(1, "train.seed=3"), s -> {});
+    void aFoldTrialIsThatFoldOfCrossValidationAndWritesItsRunDirectory(@TempDir Path dir) throws Exception {
+        TrialResult r = TrialRun.run(BASE, trial(1, "train.seed=3"), dir.toString(), s -> {});
         assertEquals(TrialResult.OK, r.status(), r.error());
+        Path run = dir.resolve("trial-0");
+        for (String f : List.of("_SUCCESS", "report.html", "lr_curves.png", "metrics.jsonl", "model/metadata.json")) {
+            org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.exists(run.resolve(f)), "no " + f + " in " + run);
+        }
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run.resolve("summary.json").toFile());
+        assertEquals(r.testAccuracy(), summary.path("test").path("accuracy").asDouble());
 
         JobConfig cfg = JobConfig.of(ConfigFactory.parseString(BASE + "train.seed = 3"));
         DataSets.Loaded d = DataSets.load(cfg);
@@ -54,17 +61,17 @@ class TrialRunTest {
 
     @Test
     void aBadValueIsAFailedRowButABrokenFileSystemIsThrown(@TempDir Path dir) {
-        TrialResult r = TrialRun.run(BASE, trial(null, "strategy=magic"), s -> {});
+        TrialResult r = TrialRun.run(BASE, trial(null, "strategy=magic"), null, s -> {});
         assertEquals(TrialResult.FAILED, r.status());
         assertTrue(r.error().startsWith("config: ") && r.error().contains("strategy"), r.error());
         assertEquals("magic", r.strategy());
 
-        TrialResult missing = TrialRun.run(BASE, trial(null, "data.format=medmnist", "data.path=\"" + dir.resolve("none.npz") + "\""),
+        TrialResult missing = TrialRun.run(BASE, trial(null, "data.format=medmnist", "data.path=\"" + dir.resolve("none.npz") + "\""), null,
                 s -> {});
         assertTrue(missing.error().startsWith("data: ") && missing.error().contains("none.npz"), missing.error());
 
         // a folder where a file should be is an I/O failure, not the trial's own: the task fails
         assertThrows(UncheckedIOException.class,
-                () -> TrialRun.run(BASE, trial(null, "data.format=medmnist", "data.path=\"" + dir + "\""), s -> {}));
+                () -> TrialRun.run(BASE, trial(null, "data.format=medmnist", "data.path=\"" + dir + "\""), null, s -> {}));
     }
 }
