@@ -21,7 +21,7 @@ spark_submit_cmd() {
   else
     # no Spark distribution: the same SparkSubmit class from the Maven jars, with the flags the
     # launcher script would add
-    SUBMIT_CMD=(java "${ADD_OPENS[@]}" -Dai.djl.offline=true -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit)
+    SUBMIT_CMD=(java "${ADD_OPENS[@]}" -Dai.djl.offline=true $JAVA_GC -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit)
   fi
 }
 
@@ -32,7 +32,7 @@ job_jars() {
 
 # The properties every submission sets (a user's --conf given later wins).
 common_conf() {
-  local opens="-Dai.djl.offline=true"
+  local opens="-Dai.djl.offline=true $JAVA_GC"
   COMMON_CONF=(--conf "spark.executor.extraJavaOptions=$opens ${METALR_EXECUTOR_JAVA_OPTS:-}"
     --conf "spark.driver.extraJavaOptions=$opens ${METALR_DRIVER_JAVA_OPTS:-}"
     --conf "spark.executorEnv.MALLOC_MMAP_THRESHOLD_=33554432"

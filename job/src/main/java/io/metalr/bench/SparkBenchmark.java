@@ -47,6 +47,8 @@ public final class SparkBenchmark {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("bench", "spark");
         summary.put("summary", true);
+        summary.put("gc", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).toList().toString());
         try {
             for (String[] c : new String[][] {{"small", "small_resnet", "1"}, {"resnet18", "resnet18", "3"}}) {
                 if (only != null && !only.equals(c[0])) {

@@ -63,6 +63,44 @@ class SubmitScriptTest {
         assertEquals(4, summary.path("steps").asInt(), "2 shards of 32 images in batches of 8: 4 steps; " + summary);
     }
 
+    /** YARN and Kubernetes are not here: their scripts are checked as far as the command they build. */
+    @Test
+    void yarnAndKubernetesScriptsBuildTheirSubmissions(@TempDir Path tmp) throws Exception {
+        String yarn = dryRun(tmp, "yarn.sh", Map.of());
+        for (String part : List.of("--master yarn", "--deploy-mode cluster", "--files " + ROOT.resolve("submit/gpu-discovery.sh"),
+                "--class io.metalr.cli.Main", "--properties-file", "metalr-job-0.1.0-SNAPSHOT.jar train --set run.dir=x",
+                "spark.executorEnv.MALLOC_MMAP_THRESHOLD_=33554432", "pytorch-engine-0.36.0.jar")) {
+            assertTrue(yarn.contains(part), "yarn.sh lacks '" + part + "': " + yarn);
+        }
+        assertTrue(Files.readString(ROOT.resolve("job/target/submit.properties")).contains("spark.task.resource.gpu.amount 1"),
+                "GPU executors by default");
+        String k8s = dryRun(tmp, "k8s.sh", Map.of("K8S_API_SERVER", "https://k8s.example:6443", "METALR_IMAGE", "reg/metalr:1"));
+        for (String part : List.of("--master k8s://https://k8s.example:6443", "--deploy-mode cluster",
+                "spark.kubernetes.container.image=reg/metalr:1",
+                "spark.executor.resource.gpu.discoveryScript=/opt/metalr/submit/gpu-discovery.sh",
+                "local:///opt/metalr/jars/metalr-job-0.1.0-SNAPSHOT.jar train", "local:///opt/metalr/jars/pytorch-engine-0.36.0.jar")) {
+            assertTrue(k8s.contains(part), "k8s.sh lacks '" + part + "': " + k8s);
+        }
+        ProcessBuilder missing = new ProcessBuilder("bash", ROOT.resolve("submit/k8s.sh").toString(), "train").redirectErrorStream(true);
+        missing.environment().put("METALR_NO_BUILD", "1");
+        Process p = missing.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor() != 0 && out.contains("K8S_API_SERVER"), "k8s.sh without its settings must say which: " + out);
+    }
+
+    private static String dryRun(Path tmp, String script, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("submit/" + script).toString(), "train", "--set", "run.dir=x")
+                .redirectErrorStream(true);
+        pb.environment().putAll(env);
+        pb.environment().put("METALR_NO_BUILD", "1");
+        pb.environment().put("METALR_DRY_RUN", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        // the printed command is shell-quoted (printf %q): undo the escapes of spaces and commas
+        return out.replace("\\ ", " ").replace("\\,", ",");
+    }
+
     private static String tail(String s) {
         return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
     }
