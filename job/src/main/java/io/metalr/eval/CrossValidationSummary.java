@@ -47,12 +47,15 @@ public final class CrossValidationSummary {
             }
         }
         this.aucFolds = aucs.size();
-        this.accuracyMean = mean(accuracies);
-        this.accuracySd = sampleSd(accuracies);
-        this.aucMean = mean(aucs);
-        this.aucSd = sampleSd(aucs);
-        this.lossMean = mean(losses);
-        this.lossSd = sampleSd(losses);
+        Stats accuracy = Stats.of(accuracies);
+        Stats auc = Stats.of(aucs);
+        Stats loss = Stats.of(losses);
+        this.accuracyMean = accuracy.mean();
+        this.accuracySd = accuracy.sd();
+        this.aucMean = auc.mean();
+        this.aucSd = auc.sd();
+        this.lossMean = loss.mean();
+        this.lossSd = loss.sd();
     }
 
     /**
@@ -75,32 +78,6 @@ public final class CrossValidationSummary {
             }
         }
         return new CrossValidationSummary(perFold);
-    }
-
-    private static double mean(List<Double> values) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        double sum = 0;
-        for (double v : values) {
-            sum += v;
-        }
-        return sum / values.size();
-    }
-
-    private static double sampleSd(List<Double> values) {
-        if (values.isEmpty()) {
-            return Double.NaN;
-        }
-        if (values.size() == 1) {
-            return 0.0;
-        }
-        double mean = mean(values);
-        double squares = 0;
-        for (double v : values) {
-            squares += (v - mean) * (v - mean);
-        }
-        return Math.sqrt(squares / (values.size() - 1));
     }
 
     public int folds() {

@@ -1,5 +1,6 @@
 package io.metalr.sweep;
 
+import io.metalr.eval.Stats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.metalr.sweep;
+package io.metalr.eval;
 
 import java.util.LinkedHashMap;
 import java.util.List;
