@@ -14,6 +14,7 @@ import io.metalr.nn.ParamSpec;
 import io.metalr.nn.Weights;
 import io.metalr.optim.Optimizer;
 import io.metalr.train.Evaluator;
+import io.metalr.train.Progress;
 import io.metalr.train.RunSetup;
 import io.metalr.train.StepReport;
 import io.metalr.train.StrategyPlan;
@@ -136,6 +137,8 @@ public final class DistributedTrainer {
         long started = System.nanoTime();
         int startEpoch = 0;
         int startStepInEpoch = 0;
+        long stepsThisRun = 0;
+        int logEvery = cfg.integer("train.log_every");
         StepInput.Update lastUpdate = null;
         try (Weights weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
                 ModelState state = new ModelState(spec, setup.groups(), weights)) {
@@ -227,6 +230,11 @@ public final class DistributedTrainer {
                     if (onStep != null) {
                         onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes[0]));
                     }
+                    stepsThisRun++;
+                    if (logEvery > 0 && (step + 1) % logEvery == 0) {
+                        log.accept(Progress.line(epoch, epochs, step + 1, (long) stepsPerEpoch * epochs, stepsThisRun, report,
+                                started, batchSize * shardCount));
+                    }
                     if (checkpointDir != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) {
                         checkpoint(state, lr, step + 1, epoch, s + 1, bestEpoch, best);
                     }
@@ -241,8 +249,7 @@ public final class DistributedTrainer {
                 if (checkpointDir != null) {
                     checkpoint(state, lr, step, epoch + 1, 0, bestEpoch, best);
                 }
-                log.accept(String.format(java.util.Locale.ROOT, "epoch %d/%d: val acc %.3f auc %.3f", epoch + 1, epochs,
-                        v.accuracy(), v.macroAuc()));
+                log.accept(Progress.epochLine(history.get(history.size() - 1), epochs));
             }
             if (best == null) {
                 best = weights.toHost();

@@ -104,7 +104,7 @@ public final class Trainer {
                         onStep.accept(r);
                     }
                     if (logEvery > 0 && steps % logEvery == 0) {
-                        log.accept(Progress.line(epoch, epochs, steps, totalSteps, r, started, batchSize));
+                        log.accept(Progress.line(epoch, epochs, steps, totalSteps, steps, r, started, batchSize));
                     }
                 }
                 ClassificationMetrics v = Evaluator.evaluate(weights, val, evalBatch);
