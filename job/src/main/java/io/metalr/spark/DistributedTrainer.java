@@ -38,15 +38,17 @@ import java.util.function.Consumer;
  * partitions on the executors. Every step, read top to bottom:
  *
  * <ol>
- *   <li>broadcast theta_t, alpha_t and the step;
- *   <li>each shard computes its gradient g_i, loss and batch-norm statistics (and, in local meta
- *       mode, its hypergradient sums with its own lookahead); tree-aggregated to the driver;
- *   <li>the driver's optimizer turns the mean gradient into its step u;
- *   <li>global meta mode: broadcast the lookahead direction d (g or u); each shard returns the sums
- *       at theta - s * alpha * d on its meta batch; tree-aggregated;
- *   <li>the driver updates alpha from the mean sums and theta by -alpha * u; batch-norm running
- *       statistics become the shards' mean; broadcasts are destroyed.
+ *   <li>round one: broadcast the model version, alpha_t and the previous step's update; each shard
+ *       brings its replica to the version, then computes its gradient g_i, loss and batch-norm
+ *       statistics (and, in local meta mode, its hypergradient sums with its own lookahead);
+ *       tree-aggregated to the driver;
+ *   <li>global meta mode, meta steps: round two broadcasts the mean gradient and statistics; each
+ *       replica computes the optimizer's step u from them (kept: it is the update the next round
+ *       one applies) and returns the sums at theta - s * alpha * d (d = g or u) on its meta batch;
+ *   <li>the driver updates alpha from the mean sums, and its own copy by theta -= alpha * u and
+ *       the shards' mean running statistics; broadcasts are destroyed.
  * </ol>
+ * Weights never travel after the first step: every copy applies the same update ({@link ModelState}).
  */
 public final class DistributedTrainer {
 
