@@ -81,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + " trainable parameters, strategy " + setup.plan().strategy());
         System.out.println(data.description());
         System.out.print(setup.groupTable());
-        MetricsLog metrics = new MetricsLog(RunOutputs.groupNames(setup));
+        MetricsLog metrics = new MetricsLog(setup.groups().names());
         Trainer.Outcome out;
         if (shards > 0) {
             MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
@@ -123,7 +123,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (run != null) {
             List<MetricsLog> folds = new ArrayList<>();
             for (int f = 0; f < cv.folds().size(); f++) {
-                MetricsLog log = MetricsLog.ofFold(RunOutputs.groupNames(setup), f);
+                MetricsLog log = MetricsLog.ofFold(setup.groups().names(), f);
                 log.addEpochs(cv.folds().get(f).epochs());
                 folds.add(log);
             }

@@ -136,6 +136,11 @@ public final class LayerGroups {
         return groups.get(g);
     }
 
+    /** The groups' names, in order. */
+    public List<String> names() {
+        return all().stream().map(Group::name).toList();
+    }
+
     public List<Group> all() {
         return groups;
     }

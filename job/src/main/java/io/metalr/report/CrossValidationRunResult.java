@@ -1,7 +1,6 @@
 package io.metalr.report;
 
 import io.metalr.data.DataSets;
-import io.metalr.groups.LayerGroups;
 import io.metalr.train.CrossValidation;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
@@ -12,18 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /** What a k-fold cross-validation run reports; {@link #summary()} is its {@value RunDirectory#SUMMARY}. */
-public record CrossValidationRunResult(String strategy, String model, String data, List<String> classes,
-        List<LayerGroups.Group> groups, boolean[] trainable, double[] initialLr, CrossValidation.Result cv,
-        long skippedRecords, double seconds) {
+public record CrossValidationRunResult(RunSubject subject, CrossValidation.Result cv, double seconds) {
 
     public static CrossValidationRunResult of(RunSetup setup, DataSets.Loaded data, String description,
             CrossValidation.Result cv, double seconds) {
-        return new CrossValidationRunResult(setup.plan().strategy(), setup.net().name(), description, data.classNames(),
-                setup.groups().all(), setup.plan().trainable(), setup.plan().initialLr(), cv, data.skipped(), seconds);
-    }
-
-    public List<String> groupNames() {
-        return groups.stream().map(LayerGroups.Group::name).toList();
+        return new CrossValidationRunResult(RunSubject.of(setup, data, description), cv, seconds);
     }
 
     /**
@@ -33,12 +25,7 @@ public record CrossValidationRunResult(String strategy, String model, String dat
      * {@code test.accuracy} and {@code test.auc} the same way for every run.
      */
     public Map<String, Object> summary() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("strategy", strategy);
-        s.put("model", model);
-        s.put("data", data);
-        s.put("groups", groupNames());
-        s.put("classes", classes);
+        Map<String, Object> s = subject.summaryHead();
         s.put("cv", cv.summary().toMap());
         Map<String, Object> test = new LinkedHashMap<>();
         test.put("aggregate", "mean over " + cv.summary().folds() + " folds");
@@ -67,10 +54,10 @@ public record CrossValidationRunResult(String strategy, String model, String dat
             skippedSteps += o.skippedSteps();
         }
         s.put("fold_runs", runs);
-        s.put("initial_lr", initialLr);
+        s.put("initial_lr", subject.initialLr());
         s.put("steps", steps);
         s.put("skipped_steps", skippedSteps);
-        s.put("skipped_records", skippedRecords);
+        s.put("skipped_records", subject.skippedRecords());
         s.put("seconds", seconds);
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("seconds", seconds);

@@ -24,16 +24,17 @@ public final class HtmlReport {
     public static String of(RunResult run) {
         HtmlReport p = new HtmlReport();
         Trainer.Outcome out = run.outcome();
-        p.begin(run.strategy() + " on " + run.model());
+        RunSubject subject = run.subject();
+        p.begin(subject.strategy() + " on " + subject.model());
         p.h2("Run");
         p.keyValues(new String[][] {
-            {"strategy", run.strategy()},
-            {"model", run.model()},
-            {"data", run.data()},
-            {"classes", String.join(", ", run.classes())},
+            {"strategy", subject.strategy()},
+            {"model", subject.model()},
+            {"data", subject.data()},
+            {"classes", String.join(", ", subject.classes())},
             {"epochs", Integer.toString(out.epochs().size())},
             {"steps", out.steps() + (out.skippedSteps() > 0 ? " (" + out.skippedSteps() + " skipped)" : "")},
-            {"skipped records", Long.toString(run.skippedRecords())},
+            {"skipped records", Long.toString(subject.skippedRecords())},
             {"time", fmt("%.1f s", out.seconds())},
             {"training speed", fmt("%.0f images/s", run.imagesPerSecond())},
             {"selected epoch", (out.bestEpoch() + 1) + " of " + out.epochs().size() + " (validation accuracy "
@@ -48,10 +49,10 @@ public final class HtmlReport {
             {"macro F1", fmt("%.4f", test.macroF1())},
             {"images", Long.toString(test.sampleCount())},
         });
-        p.perClass(test, run.classes());
-        p.confusion(test.confusionMatrix(), run.classes(), "rows: true class, columns: predicted class");
+        p.perClass(test, subject.classes());
+        p.confusion(test.confusionMatrix(), subject.classes(), "rows: true class, columns: predicted class");
         p.h2("Layer groups");
-        p.groups(run.groups(), run.trainable(), run.initialLr(), List.of(out.finalLr()), List.of("final lr"));
+        p.groups(subject.groups(), subject.trainable(), subject.initialLr(), List.of(out.finalLr()), List.of("final lr"));
         p.h2("Charts");
         p.image(RunDirectory.LR_CHART, "learning rate per layer group and step (log scale)");
         p.image(RunDirectory.LOSS_CHART, "training and validation loss");
@@ -65,15 +66,16 @@ public final class HtmlReport {
     public static String of(CrossValidationRunResult run) {
         HtmlReport p = new HtmlReport();
         CrossValidationSummary cv = run.cv().summary();
-        p.begin(run.strategy() + " on " + run.model() + ", " + cv.folds() + "-fold cross-validation");
+        RunSubject subject = run.subject();
+        p.begin(subject.strategy() + " on " + subject.model() + ", " + cv.folds() + "-fold cross-validation");
         p.h2("Run");
         p.keyValues(new String[][] {
-            {"strategy", run.strategy()},
-            {"model", run.model()},
-            {"data", run.data()},
-            {"classes", String.join(", ", run.classes())},
+            {"strategy", subject.strategy()},
+            {"model", subject.model()},
+            {"data", subject.data()},
+            {"classes", String.join(", ", subject.classes())},
             {"folds", Integer.toString(cv.folds())},
-            {"skipped records", Long.toString(run.skippedRecords())},
+            {"skipped records", Long.toString(subject.skippedRecords())},
             {"time", fmt("%.1f s", run.seconds())},
         });
         p.h2("Test metrics over folds");
@@ -92,13 +94,13 @@ public final class HtmlReport {
                     Long.toString(o.steps()), fmt("%.1f", o.seconds()));
         }
         p.html.append("</table>\n");
-        p.confusion(cv.confusionMatrixSum(), run.classes(), "summed over folds; rows: true class, columns: predicted class");
+        p.confusion(cv.confusionMatrixSum(), subject.classes(), "summed over folds; rows: true class, columns: predicted class");
         p.h2("Layer groups");
         List<String> headers = new java.util.ArrayList<>();
         for (int f = 0; f < folds.size(); f++) {
             headers.add("final lr, fold " + (f + 1));
         }
-        p.groups(run.groups(), run.trainable(), run.initialLr(), folds.stream().map(Trainer.Outcome::finalLr).toList(), headers);
+        p.groups(subject.groups(), subject.trainable(), subject.initialLr(), folds.stream().map(Trainer.Outcome::finalLr).toList(), headers);
         p.files(List.of(RunDirectory.METRICS, RunDirectory.SUMMARY, RunDirectory.CONFIG));
         return p.end();
     }

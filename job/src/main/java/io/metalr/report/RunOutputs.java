@@ -27,7 +27,7 @@ public final class RunOutputs {
 
     /** The selected model with what inference needs to use it. */
     public static ModelBundle bundle(JobConfig cfg, RunSetup setup, DataSets.Loaded data, Trainer.Outcome out) {
-        return new ModelBundle(cfg.string("model.name"), data.preprocessor(), data.classNames(), groupNames(setup),
+        return new ModelBundle(cfg.string("model.name"), data.preprocessor(), data.classNames(), setup.groups().names(),
                 setup.plan().strategy(), out.bestWeights());
     }
 

@@ -1,30 +1,20 @@
 package io.metalr.report;
 
 import io.metalr.data.DataSets;
-import io.metalr.groups.LayerGroups;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * What a finished training run reports: the setup (strategy, model, data, groups), the outcome,
  * and the timing measured by its {@link MetricsLog}. {@link #summary()} is {@value RunDirectory#SUMMARY}.
  */
-public record RunResult(String strategy, String model, String data, List<String> classes, List<LayerGroups.Group> groups,
-        boolean[] trainable, double[] initialLr, Trainer.Outcome outcome, long skippedRecords, long trainImages,
-        double stepSeconds) {
+public record RunResult(RunSubject subject, Trainer.Outcome outcome, long trainImages, double stepSeconds) {
 
     public static RunResult of(RunSetup setup, DataSets.Loaded data, Trainer.Outcome out, MetricsLog metrics) {
-        return new RunResult(setup.plan().strategy(), setup.net().name(), data.description(), data.classNames(),
-                setup.groups().all(), setup.plan().trainable(), setup.plan().initialLr(), out, data.skipped(),
-                metrics.images(), metrics.stepSeconds());
-    }
-
-    public List<String> groupNames() {
-        return groups.stream().map(LayerGroups.Group::name).toList();
+        return new RunResult(RunSubject.of(setup, data, data.description()), out, metrics.images(), metrics.stepSeconds());
     }
 
     /** Training images per second of step time; NaN when no step was timed. */
@@ -34,21 +24,16 @@ public record RunResult(String strategy, String model, String data, List<String>
 
     /** {@value RunDirectory#SUMMARY}: {@code test.accuracy}, {@code test.auc}, the confusion matrix, timing, skips. */
     public Map<String, Object> summary() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("strategy", strategy);
-        s.put("model", model);
-        s.put("data", data);
-        s.put("groups", groupNames());
-        s.put("classes", classes);
+        Map<String, Object> s = subject.summaryHead();
         s.put("epochs", outcome.epochs().size());
         s.put("best_epoch", outcome.bestEpoch());
         s.put("val", outcome.bestVal().toMap());
         s.put("test", outcome.test().toMap());
-        s.put("initial_lr", initialLr);
+        s.put("initial_lr", subject.initialLr());
         s.put("final_lr", outcome.finalLr());
         s.put("steps", outcome.steps());
         s.put("skipped_steps", outcome.skippedSteps());
-        s.put("skipped_records", skippedRecords);
+        s.put("skipped_records", subject.skippedRecords());
         s.put("seconds", outcome.seconds());
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("seconds", outcome.seconds());

@@ -141,7 +141,7 @@ public final class DistributedTrainer {
         int startStepInEpoch = 0;
         long stepsThisRun = 0;
         int logEvery = cfg.integer("train.log_every");
-        StepInput.Update lastUpdate = null;
+        StepInput.Means lastUpdate = null;
         try (Weights weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
                 ModelState state = new ModelState(spec, setup.groups(), weights)) {
             java.util.Optional<Checkpoint> restored = resume && checkpointDir != null
@@ -222,7 +222,7 @@ public final class DistributedTrainer {
                     }
                     // the executors' copies apply the same update at the start of the next round: after a
                     // lookahead round they already hold its direction, else they need the mean gradient
-                    lastUpdate = lookaheadRound ? new StepInput.Update(null, null) : new StepInput.Update(meanGrad, meanBuffers);
+                    lastUpdate = lookaheadRound ? new StepInput.Means(null, null) : new StepInput.Means(meanGrad, meanBuffers);
                     compute += (System.nanoTime() - driverStart) / 1e9;
                     lossSum += trainLoss * r.count;
                     correct += r.correct;
@@ -288,11 +288,10 @@ public final class DistributedTrainer {
             int bestEpoch, Map<String, float[]> best) {
         Weights weights = state.weights();
         Optimizer opt = state.optimizer();
-        Map<String, long[]> shapes = new LinkedHashMap<>();
         Map<String, float[]> optState = opt.stateToHost();
-        optState.keySet().forEach(k -> shapes.put(k, weights.get(k.substring(0, k.indexOf('#'))).getShape().getShape()));
         try {
-            new Checkpoint(step, epoch, stepInEpoch, lr.clone(), opt.step(), weights.toHost(), optState, shapes, bestEpoch, best)
+            new Checkpoint(step, epoch, stepInEpoch, lr.clone(), opt.step(), weights.toHost(), optState, state.shapes(optState),
+                    bestEpoch, best)
                     .write(checkpointDir);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write a checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
@@ -327,7 +326,7 @@ public final class DistributedTrainer {
 
     private ShardResult broadcastRound(Cluster cluster, StepInput in, long[] bytes) {
         bytes[0] += 4L * in.floats() * shardCount;
-        boolean lookahead = in.gradient() != null;
+        boolean lookahead = in.lookahead() != null;
         Broadcast<StepInput> bc = cluster.sc().broadcast(in);
         Broadcast<JobSpec> spec = cluster.spec();
         try {

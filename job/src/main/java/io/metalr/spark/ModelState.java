@@ -81,9 +81,15 @@ final class ModelState implements AutoCloseable {
     /** Everything needed to put another copy at this version. */
     StepInput.FullState snapshot() {
         Map<String, float[]> state = opt.stateToHost();
+        return new StepInput.FullState(version, spec.all().pack(weights.toHost()), new LinkedHashMap<>(state),
+                shapes(state), opt.step());
+    }
+
+    /** The shape of each optimizer state tensor ({@code name#slot}): its parameter's. */
+    Map<String, long[]> shapes(Map<String, float[]> optimizerState) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        state.keySet().forEach(k -> shapes.put(k, weights.get(k.substring(0, k.indexOf('#'))).getShape().getShape()));
-        return new StepInput.FullState(version, spec.all().pack(weights.toHost()), new LinkedHashMap<>(state), shapes, opt.step());
+        optimizerState.keySet().forEach(k -> shapes.put(k, weights.get(k.substring(0, k.indexOf('#'))).getShape().getShape()));
+        return shapes;
     }
 
     void restore(StepInput.FullState s) {

@@ -73,7 +73,7 @@ final class ShardWorker {
             if (state.version() == in.version()) {
                 return true;
             }
-            StepInput.Update up = in.update();
+            StepInput.Means up = in.update();
             if (up == null || state.version() != in.version() - 1) {
                 return false;
             }
@@ -96,8 +96,8 @@ final class ShardWorker {
             if (pendingVersion != in.version() + 1) {
                 dropPending();
                 pendingManager = weights().manager().newSubManager();
-                pendingU = state.directions(in.gradient(), pendingManager);
-                pendingBuffers = in.buffers();
+                pendingU = state.directions(in.lookahead().gradient(), pendingManager);
+                pendingBuffers = in.lookahead().buffers();
                 pendingVersion = in.version() + 1;
             }
             return pendingU;
@@ -124,8 +124,16 @@ final class ShardWorker {
 
     private ShardWorker() {}
 
-    /** Round one: the shard's gradient, loss and batch-norm statistics; in local meta mode also its hypergradient sums. */
-    static ShardResult gradients(JobSpec spec, ShardData shard, StepInput in) {
+    /** What a round computes on a replica already at the round's model version. */
+    private interface Work {
+        void compute(Replica r, ShardResult out);
+    }
+
+    /**
+     * Runs {@code work} on the shard's replica once it is at the round's version, timed; a replica
+     * that cannot get there answers stale without computing.
+     */
+    private static ShardResult onReplica(JobSpec spec, ShardData shard, StepInput in, Work work) {
         long t0 = System.nanoTime();
         Autograd.disableOnThisThread();
         Replica r = replica(spec, shard.index);
@@ -134,6 +142,17 @@ final class ShardWorker {
                 return ShardResult.stale();
             }
             ShardResult out = new ShardResult();
+            work.compute(r, out);
+            out.shards = 1;
+            out.computeSeconds = (System.nanoTime() - t0) / 1e9;
+            out.maxComputeSeconds = out.computeSeconds;
+            return out;
+        }
+    }
+
+    /** Round one: the shard's gradient, loss and batch-norm statistics; in local meta mode also its hypergradient sums. */
+    static ShardResult gradients(JobSpec spec, ShardData shard, StepInput in) {
+        return onReplica(spec, shard, in, (r, out) -> {
             try (NDManager scratch = r.weights().manager().newSubManager()) {
                 Map<String, NDArray> staged = ModelCompute.stagedCopies(r.weights(), spec.buffers().names(), scratch);
                 ParamLookup view = name -> staged.getOrDefault(name, r.weights().get(name));
@@ -152,8 +171,7 @@ final class ShardWorker {
                     metaSums(spec, shard, in, r, g.grads(), scratch, out);
                 }
             }
-            return finish(out, t0);
-        }
+        });
     }
 
     /**
@@ -161,29 +179,22 @@ final class ShardWorker {
      * the update), and the sums at theta - s * alpha * d with d the mean gradient or that direction.
      */
     static ShardResult metaGradient(JobSpec spec, ShardData shard, StepInput in) {
-        long t0 = System.nanoTime();
-        Autograd.disableOnThisThread();
-        Replica r = replica(spec, shard.index);
-        synchronized (r) {
-            if (!r.bringTo(in)) {
-                return ShardResult.stale();
-            }
-            ShardResult out = new ShardResult();
+        return onReplica(spec, shard, in, (r, out) -> {
             Map<String, NDArray> u = r.prepare(in);
             try (NDManager scratch = r.weights().manager().newSubManager()) {
                 Map<String, NDArray> d = new LinkedHashMap<>();
                 if (spec.meta().direction() == MetaLrSettings.Direction.SGD) {
                     List<String> names = spec.learnable().names();
+                    float[] meanGrad = in.lookahead().gradient();
                     for (int i = 0; i < names.size(); i++) {
-                        d.put(names.get(i), scratch.create(spec.learnable().view(in.gradient(), i), r.weights().get(names.get(i)).getShape()));
+                        d.put(names.get(i), scratch.create(spec.learnable().view(meanGrad, i), r.weights().get(names.get(i)).getShape()));
                     }
                 } else {
                     u.forEach((name, v) -> d.put(name, Scratch.alias(v, scratch)));
                 }
                 metaSums(spec, shard, in, r, d, scratch, out);
             }
-            return finish(out, t0);
-        }
+        });
     }
 
     private static void metaSums(JobSpec spec, ShardData shard, StepInput in, Replica r, Map<String, NDArray> d,
@@ -202,13 +213,6 @@ final class ShardWorker {
         out.dot = m.sums().dot();
         out.valNormSq = m.sums().valNormSq();
         out.dirNormSq = m.sums().dirNormSq();
-    }
-
-    private static ShardResult finish(ShardResult out, long t0) {
-        out.shards = 1;
-        out.computeSeconds = (System.nanoTime() - t0) / 1e9;
-        out.maxComputeSeconds = out.computeSeconds;
-        return out;
     }
 
     private static Map<String, float[]> toHost(Map<String, NDArray> arrays) {

@@ -15,23 +15,26 @@ import java.util.Map;
  *
  * <p>Round one carries the update of the previous step; round two of a global meta step carries the
  * step's mean gradient and batch-norm statistics, from which every copy computes the optimizer's
- * direction (the lookahead direction, and the update the next round one applies). Arrays travel in bulk.
+ * direction (the lookahead direction, and the update the next round one applies). Arrays travel in
+ * bulk.
  */
 public final class StepInput implements Serializable {
 
     private static final long serialVersionUID = 2L;
 
     /**
-     * Brings a copy from {@code version - 1} to the round's version: {@code theta -= lr * u} with
-     * the round's learning rates. {@code gradient} null: u is the direction the copy computed in
-     * the previous step's round two (and the buffers those it received there).
+     * A step's mean gradient (learnable layout) and batch-norm statistics (buffers layout). As an
+     * update it brings a copy from {@code version - 1} to the round's version: {@code theta -= lr * u}
+     * with the round's learning rates and u the optimizer's direction from the gradient; both null
+     * there: u is the direction the copy computed in the previous step's round two (and the
+     * statistics those it received there).
      */
-    public static final class Update implements Serializable {
+    public static final class Means implements Serializable {
         private static final long serialVersionUID = 1L;
         private transient float[] gradient;
         private transient float[] buffers;
 
-        Update(float[] gradient, float[] buffers) {
+        Means(float[] gradient, float[] buffers) {
             this.gradient = gradient;
             this.buffers = buffers;
         }
@@ -110,18 +113,18 @@ public final class StepInput implements Serializable {
     }
 
     private final long version;
-    private final Update update;
+    private final Means update;
     private final FullState full;
     private final double[] lr;
     private final int epoch;
     private final int stepInEpoch;
     private final long step;
     private final boolean metaStep;
-    private transient float[] gradient;
-    private transient float[] buffers;
+    /** Round two only: the step's means, from which every copy computes the optimizer's direction. */
+    private final Means lookahead;
 
-    private StepInput(long version, Update update, FullState full, double[] lr, int epoch, int stepInEpoch, long step,
-            boolean metaStep, float[] gradient, float[] buffers) {
+    private StepInput(long version, Means update, FullState full, double[] lr, int epoch, int stepInEpoch, long step,
+            boolean metaStep, Means lookahead) {
         this.version = version;
         this.update = update;
         this.full = full;
@@ -130,30 +133,29 @@ public final class StepInput implements Serializable {
         this.stepInEpoch = stepInEpoch;
         this.step = step;
         this.metaStep = metaStep;
-        this.gradient = gradient;
-        this.buffers = buffers;
+        this.lookahead = lookahead;
     }
 
     /** Round one at {@code version}; {@code update} (may be null) leads to it from the version before. */
-    static StepInput gradients(long version, Update update, double[] lr, int epoch, int stepInEpoch, long step, boolean metaStep) {
-        return new StepInput(version, update, null, lr, epoch, stepInEpoch, step, metaStep, null, null);
+    static StepInput gradients(long version, Means update, double[] lr, int epoch, int stepInEpoch, long step, boolean metaStep) {
+        return new StepInput(version, update, null, lr, epoch, stepInEpoch, step, metaStep, null);
     }
 
     /** Round two of a global meta step at {@code version}, with the step's mean gradient and statistics. */
     static StepInput lookahead(long version, double[] lr, int epoch, int stepInEpoch, long step, float[] gradient, float[] buffers) {
-        return new StepInput(version, null, null, lr, epoch, stepInEpoch, step, true, gradient, buffers);
+        return new StepInput(version, null, null, lr, epoch, stepInEpoch, step, true, new Means(gradient, buffers));
     }
 
     /** The same round, also carrying the whole state for copies that are missing or behind. */
     StepInput withFullState(FullState state) {
-        return new StepInput(version, update, state, lr, epoch, stepInEpoch, step, metaStep, gradient, buffers);
+        return new StepInput(version, update, state, lr, epoch, stepInEpoch, step, metaStep, lookahead);
     }
 
     long version() {
         return version;
     }
 
-    Update update() {
+    Means update() {
         return update;
     }
 
@@ -181,30 +183,15 @@ public final class StepInput implements Serializable {
         return metaStep;
     }
 
-    float[] gradient() {
-        return gradient;
-    }
-
-    float[] buffers() {
-        return buffers;
+    /** Round two's means; null in round one. */
+    Means lookahead() {
+        return lookahead;
     }
 
     /** Floats this input carries, for the bytes-moved figure. */
     long floats() {
         return (update == null ? 0 : update.floats()) + (full == null ? 0 : full.tensors.length
                 + full.optimizerState.values().stream().mapToLong(v -> v.length).sum())
-                + (gradient == null ? 0 : gradient.length) + (buffers == null ? 0 : buffers.length);
-    }
-
-    private void writeObject(ObjectOutputStream out) throws IOException {
-        out.defaultWriteObject();
-        FloatCodec.write(out, gradient);
-        FloatCodec.write(out, buffers);
-    }
-
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-        in.defaultReadObject();
-        gradient = FloatCodec.read(in);
-        buffers = FloatCodec.read(in);
+                + (lookahead == null ? 0 : lookahead.floats());
     }
 }

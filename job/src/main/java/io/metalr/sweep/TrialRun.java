@@ -61,7 +61,7 @@ public final class TrialRun {
             Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
                     Devices.forCurrentTask(cfg.string("device")), log);
             RunDirectory dir = trialsDir == null ? null : RunDirectory.at(trialsDir + "/trial-" + t.id());
-            MetricsLog metrics = new MetricsLog(RunOutputs.groupNames(setup));
+            MetricsLog metrics = new MetricsLog(setup.groups().names());
             if (dir != null) {
                 dir.prepare(true, false); // a rerun of the sweep replaces the trial's old run
                 dir.writeText(RunDirectory.CONFIG, cfg.render());

@@ -51,22 +51,8 @@ class HdfsTest {
 
     @BeforeAll
     static void startCluster() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
-        conf.set("dfs.namenode.http-address", "127.0.0.1:0");
-        conf.set("dfs.datanode.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.hostname", "127.0.0.1");
-        conf.setBoolean("dfs.permissions.enabled", false);
-        conf.setInt("dfs.replication", 1);
-        conf.setLong("dfs.blocksize", 1024 * 1024);
-        cluster = new MiniDFSCluster.Builder(conf, base.resolve("dfs").toFile())
-                .numDataNodes(1)
-                .format(true)
-                .build();
-        cluster.waitActive();
-        root = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+        cluster = io.metalr.MiniHdfs.start(base.resolve("dfs"));
+        root = io.metalr.MiniHdfs.root(cluster);
     }
 
     @AfterAll
