@@ -33,7 +33,7 @@ ADD_OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/jav
 # The throughput collector: a training step allocates several arrays of tens of MB (gradients,
 # their mean, broadcasts), which G1 handles as humongous objects with concurrent marking cycles
 # competing for the cores. Measured with submit/bench.sh spark, 3 runs each (README, Distributed
-# training): ResNet-18 overhead share 0.105-0.131 with ParallelGC against 0.126-0.162 with G1.
+# training): ResNet-18 overhead share 0.105-0.142 with ParallelGC against 0.126-0.162 with G1.
 # METALR_GC="" keeps the JVM's default.
 JAVA_GC="${METALR_GC--XX:+UseParallelGC}"
 JAVA_CMD=(java "${ADD_OPENS[@]}" -Dai.djl.offline=true $JAVA_GC ${METALR_JAVA_OPTS:-} -cp "$JOB_JAR:$(cat "$CP_FILE")")
