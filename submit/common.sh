@@ -12,18 +12,25 @@ newest_source() {
     -type f -newer "$JOB_JAR" -print -quit 2>/dev/null
 }
 
+# A fresh machine has neither: install them (and a font for the charts) before the first build.
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  bash "$ROOT/submit/setup.sh" --tools
+fi
+
 if [[ -z "${METALR_NO_BUILD:-}" ]] && [[ ! -f "$JOB_JAR" || ! -f "$CP_FILE" || ! -f "$RUNTIME_CP_FILE" || -n "$(newest_source)" ]]; then
   echo "building metalr-spark (mvn install -DskipTests)..." >&2
   # the job module's package phase also writes the two classpath files
   (cd "$ROOT" && mvn -B -q install -DskipTests -pl udf,job -am >&2)
 fi
 
-# glibc returns large freed blocks to the OS at once (mmap/munmap, heap trimming), so every step
-# page-faults libtorch's activation buffers back in: measured, a MetaLR step of the small network
-# cost 2.5x a plain step that way and 1.9x with these (see README, Benchmarks). Executors get the
-# same through spark.executorEnv.
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
-export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
+# glibc malloc settings that keep libtorch's buffers mapped between passes (submit/malloc.env says
+# why); a value already in the environment wins. Executors get the same through spark.executorEnv.
+MALLOC_ENV=()
+while IFS='=' read -r key value; do
+  [[ -z "$key" || "$key" == \#* ]] && continue
+  [[ -n "${!key:-}" ]] || export "$key=$value"
+  MALLOC_ENV+=("$key=${!key}")
+done <"$ROOT/submit/malloc.env"
 
 # The flags spark-submit's launcher adds, needed by Spark classes outside spark-submit.
 ADD_OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED

@@ -34,9 +34,11 @@ job_jars() {
 common_conf() {
   local opens="-Dai.djl.offline=true $JAVA_GC"
   COMMON_CONF=(--conf "spark.executor.extraJavaOptions=$opens ${METALR_EXECUTOR_JAVA_OPTS:-}"
-    --conf "spark.driver.extraJavaOptions=$opens ${METALR_DRIVER_JAVA_OPTS:-}"
-    --conf "spark.executorEnv.MALLOC_MMAP_THRESHOLD_=33554432"
-    --conf "spark.executorEnv.MALLOC_TRIM_THRESHOLD_=1073741824")
+    --conf "spark.driver.extraJavaOptions=$opens ${METALR_DRIVER_JAVA_OPTS:-}")
+  local kv
+  for kv in "${MALLOC_ENV[@]}"; do
+    COMMON_CONF+=(--conf "spark.executorEnv.$kv")
+  done
   PROPS=()
   local files=()
   if [[ "${METALR_GPU:-1}" != 0 ]]; then

@@ -57,9 +57,7 @@ public final class DataBenchmark {
 
         double trainPerSec = trainImagesPerSecond(source);
         BenchOutput.emit(line("train_step", Map.of("model", "small_resnet", "batch", 64, "images_per_s", BenchOutput.round(trainPerSec))));
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("bench", "data");
-        summary.put("summary", true);
+        Map<String, Object> summary = BenchOutput.summary("data");
         summary.put("decode_images_per_s", BenchOutput.round(decodePerSec));
         summary.put("train_images_per_s", BenchOutput.round(trainPerSec));
         summary.put("decode_over_train", BenchOutput.round(decodePerSec / trainPerSec));

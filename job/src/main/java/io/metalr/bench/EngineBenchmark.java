@@ -45,9 +45,7 @@ public final class EngineBenchmark {
         List<Case> cases = List.of(
                 new Case("small", "small_resnet", 1, 28, 64, 10, quick ? 3 : 8, 10),
                 new Case("resnet18", "resnet18", 3, 64, 32, 3, quick ? 2 : 5, 4));
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("bench", "engine");
-        summary.put("summary", true);
+        Map<String, Object> summary = BenchOutput.summary("engine");
         for (Case c : cases) {
             if (only != null && !only.equals(c.key())) {
                 continue;
@@ -57,13 +55,13 @@ public final class EngineBenchmark {
             summary.put("metalr_over_plain_" + c.key(), r.get("metalr_over_plain"));
             summary.put("plain_ms_" + c.key(), r.get("plain_ms"));
             summary.put("metalr_ms_" + c.key(), r.get("metalr_ms"));
+            summary.put("faults_per_metalr_step_" + c.key(), r.get("faults_per_metalr_step"));
         }
         if (only == null || only.equals("rss")) {
             Map<String, Object> rss = rssGrowth(quick ? 600 : 2000);
             BenchOutput.emit(rss);
             summary.put("rss_growth", rss.get("rss_growth"));
         }
-        summary.put("threads", Runtime.getRuntime().availableProcessors());
         BenchOutput.emit(summary);
     }
 
@@ -77,6 +75,8 @@ public final class EngineBenchmark {
         MetaLrSettings settings = MetaLrSettings.paper();
         List<Double> plainMs = new ArrayList<>();
         List<Double> metaMs = new ArrayList<>();
+        // minor page faults of the timed steps: buffers the allocator maps afresh every pass
+        long[] faults = new long[2];
         try (Weights wp = Weights.initialize(net, 1, Device.cpu());
                 Weights wm = Weights.initialize(net, 1, Device.cpu());
                 Adam ap = new Adam(wp.manager(), 0.9, 0.999, 1e-8, 1e-4, false);
@@ -87,8 +87,12 @@ public final class EngineBenchmark {
             runSteps(sp, data, c, step, c.warmup(), null);
             runSteps(sm, data, c, step, c.warmup(), null);
             for (int round = 0; round < c.rounds(); round++) {
+                long f0 = BenchOutput.minorFaults();
                 runSteps(sp, data, c, step, c.stepsPerRound(), plainMs);
+                long f1 = BenchOutput.minorFaults();
                 runSteps(sm, data, c, step, c.stepsPerRound(), metaMs);
+                faults[0] += f1 - f0;
+                faults[1] += BenchOutput.minorFaults() - f1;
             }
         }
         double p = BenchOutput.median(plainMs.stream().mapToDouble(Double::doubleValue).toArray());
@@ -103,6 +107,8 @@ public final class EngineBenchmark {
         r.put("plain_ms", BenchOutput.round(p));
         r.put("metalr_ms", BenchOutput.round(m));
         r.put("metalr_over_plain", BenchOutput.round(m / p));
+        r.put("faults_per_plain_step", faults[0] / plainMs.size());
+        r.put("faults_per_metalr_step", faults[1] / metaMs.size());
         return r;
     }
 

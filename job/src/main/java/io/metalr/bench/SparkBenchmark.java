@@ -44,9 +44,7 @@ public final class SparkBenchmark {
         SparkSessions.tuning(conf).forEach(conf::set);
         JavaSparkContext sc = new JavaSparkContext(conf);
         ai.djl.engine.Engine.getInstance();
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("bench", "spark");
-        summary.put("summary", true);
+        Map<String, Object> summary = BenchOutput.summary("spark");
         summary.put("gc", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).toList().toString());
         try {

@@ -3,6 +3,7 @@ package io.metalr.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.metalr.device.CpuQuirks;
 
 /**
  * Records a forward pass for one backward, on the calling thread only.
@@ -14,7 +15,9 @@ import ai.djl.pytorch.jni.JniUtils;
 public final class Autograd implements AutoCloseable {
 
     static {
-        // libtorch must be loaded before the first JNI call; on a fresh executor nothing else did
+        // the CPU's kernel choices before libtorch's first primitive; then libtorch must be loaded
+        // before the first JNI call (on a fresh executor nothing else did)
+        CpuQuirks.apply();
         ai.djl.engine.Engine.getInstance();
     }
 

@@ -47,26 +47,38 @@ public final class ModelCompute {
      */
     public static Gradients lossAndGradients(
             Network net, ParamLookup tensors, Collection<String> leaves, Batch batch, NDManager scratch) {
-        Map<String, NDArray> leaf = new LinkedHashMap<>();
-        for (String name : leaves) {
-            NDArray a = Scratch.alias(tensors.get(name), scratch);
-            a.setRequiresGradient(true);
-            leaf.put(name, a);
+        // The pass's activations live in their own manager, freed as soon as the gradients are
+        // out: a MetaLR step runs two passes, and keeping the first one's activations alive
+        // through the second doubled the step's peak memory (and, on CPU, the pages glibc maps
+        // afresh every step). Operations attach their results to their first operand's manager,
+        // so the input is aliased into that manager too.
+        try (NDManager pass = scratch.newSubManager()) {
+            Map<String, NDArray> leaf = new LinkedHashMap<>();
+            for (String name : leaves) {
+                NDArray a = Scratch.alias(tensors.get(name), pass);
+                a.setRequiresGradient(true);
+                leaf.put(name, a);
+            }
+            ParamLookup p = name -> {
+                NDArray l = leaf.get(name);
+                return l != null ? l : tensors.get(name);
+            };
+            NDArray logits;
+            NDArray loss;
+            try (Autograd tape = Autograd.record()) {
+                logits = net.forward(p, Scratch.alias(batch.x(), pass), true);
+                loss = Loss.crossEntropy(logits, batch.y());
+                tape.backward(loss);
+            }
+            NDArray correct = logits.argMax(1).eq(batch.y()).sum();
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            leaf.forEach((name, a) -> grads.put(name, keep(a.getGradient(), scratch)));
+            return new Gradients(keep(loss, scratch), keep(correct, scratch), grads);
         }
-        ParamLookup p = name -> {
-            NDArray l = leaf.get(name);
-            return l != null ? l : tensors.get(name);
-        };
-        NDArray logits;
-        NDArray loss;
-        try (Autograd tape = Autograd.record()) {
-            logits = net.forward(p, batch.x(), true);
-            loss = Loss.crossEntropy(logits, batch.y());
-            tape.backward(loss);
-        }
-        NDArray correct = logits.argMax(1).eq(batch.y()).sum();
-        Map<String, NDArray> grads = new LinkedHashMap<>();
-        leaf.forEach((name, a) -> grads.put(name, a.getGradient()));
-        return new Gradients(loss, correct, grads);
+    }
+
+    private static NDArray keep(NDArray a, NDManager scratch) {
+        a.attach(scratch);
+        return a;
     }
 }

@@ -96,10 +96,8 @@ public final class StandaloneCluster implements AutoCloseable {
      */
     public static final List<String> FAST_START_FLAGS = List.of("-XX:TieredStopAtLevel=1");
 
-    /** glibc settings that keep libtorch's freed buffers in the heap (README, Benchmarks). */
-    public static final Map<String, String> EXECUTOR_ENV = Map.of(
-            "MALLOC_MMAP_THRESHOLD_", "33554432",
-            "MALLOC_TRIM_THRESHOLD_", "1073741824");
+    /** glibc settings that keep libtorch's buffers mapped between passes (submit/malloc.env). */
+    public static final Map<String, String> EXECUTOR_ENV = io.metalr.ci.NativeEnv.variables();
 
     public static final int EXECUTORS = 2;
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);

@@ -69,9 +69,11 @@ class SubmitScriptTest {
         String yarn = dryRun(tmp, "yarn.sh", Map.of());
         for (String part : List.of("--master yarn", "--deploy-mode cluster", "--files " + ROOT.resolve("submit/gpu-discovery.sh"),
                 "--class io.metalr.cli.Main", "--properties-file", "metalr-job-0.1.0-SNAPSHOT.jar train --set run.dir=x",
-                "spark.executorEnv.MALLOC_MMAP_THRESHOLD_=33554432", "pytorch-engine-0.36.0.jar")) {
+                "pytorch-engine-0.36.0.jar")) {
             assertTrue(yarn.contains(part), "yarn.sh lacks '" + part + "': " + yarn);
         }
+        io.metalr.ci.NativeEnv.variables().forEach((k, v) -> assertTrue(yarn.contains("spark.executorEnv." + k + "=" + v),
+                "yarn.sh does not pass " + k + "=" + v + " from submit/malloc.env to executors: " + yarn));
         assertTrue(Files.readString(ROOT.resolve("job/target/submit.properties")).contains("spark.task.resource.gpu.amount 1"),
                 "GPU executors by default");
         String k8s = dryRun(tmp, "k8s.sh", Map.of("K8S_API_SERVER", "https://k8s.example:6443", "METALR_IMAGE", "reg/metalr:1"));
