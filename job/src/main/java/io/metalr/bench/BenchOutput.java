@@ -33,7 +33,7 @@ final class BenchOutput {
         s.put("summary", true);
         s.put("cpu", CpuQuirks.cpuModel());
         s.put("threads", Runtime.getRuntime().availableProcessors());
-        s.put("cpu_quirks", CpuQuirks.conv1x1AsMatmul() ? "on" : "off");
+        s.put("cpu_quirks", CpuQuirks.apply().name().toLowerCase(java.util.Locale.ROOT));
         return s;
     }
 

@@ -23,44 +23,24 @@ public final class Layers {
     /** DJL's momentum is the weight of the old value: 0.9 here is PyTorch's momentum 0.1. */
     private static final float DJL_BN_MOMENTUM = 0.9f;
 
-    /** Decided when this class loads, before its first convolution reaches oneDNN (CpuQuirks). */
-    private static final boolean CONV_1X1_AS_MATMUL = CpuQuirks.conv1x1AsMatmul();
+    static {
+        CpuQuirks.apply(); // before the first convolution reaches oneDNN
+    }
 
     private Layers() {}
 
     public static NDArray conv(
             ParamLookup p, String name, NDArray x, int stride, int padding, boolean bias) {
         NDArray b = bias ? p.get(name + ".bias") : null;
-        NDArray w = p.get(name + ".weight");
-        if (padding == 0 && w.getShape().get(2) == 1 && w.getShape().get(3) == 1
-                && CONV_1X1_AS_MATMUL && !x.getDevice().isGpu()) {
-            return conv1x1AsMatmul(x, w, b, stride);
-        }
-        return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
+        return Conv2d.conv2d(
+                        x,
+                        p.get(name + ".weight"),
+                        b,
+                        new Shape(stride, stride),
+                        new Shape(padding, padding),
+                        new Shape(1, 1),
+                        1)
                 .singletonOrThrow();
-    }
-
-    /**
-     * A 1x1 convolution without padding as the product it is: y[n] = W x[n] over the channels of
-     * every (strided) pixel. Only where oneDNN cannot run it ({@link CpuQuirks}).
-     */
-    static NDArray conv1x1AsMatmul(NDArray x, NDArray w, NDArray b, int stride) {
-        NDArray xs = stride == 1 ? x : x.get(":, :, ::" + stride + ", ::" + stride);
-        Shape s = xs.getShape();
-        long n = s.get(0);
-        long c = s.get(1);
-        long o = w.getShape().get(0);
-        // results attach to their first operand's manager: views of the (possibly long-lived)
-        // weights move to the input's, where every other result of the pass lives
-        NDArray w2 = w.reshape(o, c);
-        w2.attach(x.getManager());
-        NDArray y = w2.matMul(xs.reshape(n, c, s.get(2) * s.get(3))).reshape(n, o, s.get(2), s.get(3));
-        if (b == null) {
-            return y;
-        }
-        NDArray b4 = b.reshape(1, o, 1, 1);
-        b4.attach(x.getManager());
-        return y.add(b4);
     }
 
     public static NDArray batchNorm(ParamLookup p, String name, NDArray x, boolean training) {

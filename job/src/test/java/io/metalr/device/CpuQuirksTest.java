@@ -1,20 +1,19 @@
 package io.metalr.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalr.device.CpuQuirks.Remedy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The detection and what it sets; tests/ checks in a JVM of its own that libtorch obeys it. */
+/** The detection and the choice of remedy; tests/ checks in JVMs of their own that libtorch obeys. */
 class CpuQuirksTest {
 
     private static final String ZEN5_VM = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\n"
@@ -26,8 +25,27 @@ class CpuQuirksTest {
     @TempDir
     Path dir;
 
-    private final List<String> set = new ArrayList<>();
+    private final List<String> pulled = new ArrayList<>();
     private final List<String> said = new ArrayList<>();
+
+    /** Levers that record what was pulled; the cache reset fails when {@code resetFails}. */
+    private CpuQuirks.Levers levers(boolean resetFails) {
+        return new CpuQuirks.Levers() {
+            @Override
+            public long[] resetOneDnnCacheLevels() throws IOException {
+                pulled.add("reset");
+                if (resetFails) {
+                    throw new IOException("unexpected oneDNN cache layout");
+                }
+                return new long[] {32768, 524288, 1048576};
+            }
+
+            @Override
+            public void disableOneDnn() {
+                pulled.add("no-onednn");
+            }
+        };
+    }
 
     private Path cpu0(boolean withCaches) throws IOException {
         Path cpu0 = dir.resolve("cpu0");
@@ -35,45 +53,42 @@ class CpuQuirksTest {
         return cpu0;
     }
 
-    private boolean decide(String setting, String cpuinfo, Path cpu0, Map<String, String> env) {
-        return CpuQuirks.decide(setting, cpuinfo, cpu0, env, set::add, said::add);
-    }
-
     @Test
-    void amdWithoutCacheTopologyCapsTheIsaAndSaysSo() throws IOException {
-        assertTrue(decide("auto", ZEN5_VM, cpu0(false), Map.of()));
-        assertEquals(List.of("AVX2"), set);
+    void amdWithoutCacheTopologyGetsOneDnnDefaultCachesAndSaysSo() throws IOException {
+        assertEquals(Remedy.ONEDNN_DEFAULT_CACHES, CpuQuirks.decide("auto", ZEN5_VM, cpu0(false), levers(false), said::add));
+        assertEquals(List.of("reset"), pulled);
         assertEquals(1, said.size());
         String line = said.get(0);
-        assertTrue(line.contains("AMD EPYC, family 26") && line.contains("ONEDNN_MAX_CPU_ISA=AVX2")
-                && line.contains("1x1 convolutions run as matrix products") && line.contains("METALR_CPU_QUIRKS=off"), line);
+        assertTrue(line.contains("AMD EPYC, family 26") && line.contains("no cache topology")
+                && line.contains("L1 32 KiB, L2 512 KiB, L3 1024 KiB") && line.contains("METALR_CPU_QUIRKS=off"), line);
     }
 
     @Test
-    void anIsaTheUserSetIsKept() throws IOException {
-        assertTrue(decide("auto", ZEN5_VM, cpu0(false), Map.of("ONEDNN_MAX_CPU_ISA", "AVX")));
-        assertTrue(decide("auto", ZEN5_VM, cpu0(false), Map.of("DNNL_MAX_CPU_ISA", "SSE41")));
-        assertEquals(List.of(), set);
-        assertTrue(said.get(0).contains("ONEDNN_MAX_CPU_ISA is already AVX"), said.get(0));
+    void whenTheCacheViewCannotBeResetOneDnnIsTurnedOff() throws IOException {
+        assertEquals(Remedy.NO_ONEDNN, CpuQuirks.decide("auto", ZEN5_VM, cpu0(false), levers(true), said::add));
+        assertEquals(List.of("reset", "no-onednn"), pulled);
+        assertTrue(said.get(0).contains("unexpected oneDNN cache layout") && said.get(0).contains("ATen's own kernels"),
+                said.get(0));
     }
 
     @Test
     void cpusThatListTheirCachesAreLeftAloneSilently() throws IOException {
-        assertFalse(decide("auto", ZEN5_VM, cpu0(true), Map.of()));
+        assertEquals(Remedy.NONE, CpuQuirks.decide("auto", ZEN5_VM, cpu0(true), levers(false), said::add));
         // xbyak reads Intel caches from CPUID leaf 4, which the bug does not touch
-        assertFalse(decide("auto", INTEL, cpu0(true), Map.of()));
-        assertFalse(decide("auto", INTEL, dir.resolve("absent"), Map.of()));
-        assertEquals(List.of(), set);
+        assertEquals(Remedy.NONE, CpuQuirks.decide("auto", INTEL, cpu0(true), levers(false), said::add));
+        assertEquals(Remedy.NONE, CpuQuirks.decide("auto", INTEL, dir.resolve("absent"), levers(false), said::add));
+        assertEquals(List.of(), pulled);
         assertEquals(List.of(), said);
     }
 
     @Test
     void settingOverridesDetection() throws IOException {
-        assertFalse(decide("off", ZEN5_VM, cpu0(false), Map.of()));
-        assertTrue(decide(" On ", INTEL, cpu0(true), Map.of()));
-        assertEquals(List.of("AVX2"), set);
+        assertEquals(Remedy.NONE, CpuQuirks.decide("off", ZEN5_VM, cpu0(false), levers(false), said::add));
+        assertEquals(List.of(), pulled);
+        assertEquals(Remedy.NO_ONEDNN, CpuQuirks.decide(" No-oneDNN ", INTEL, cpu0(true), levers(false), said::add));
+        assertEquals(List.of("no-onednn"), pulled);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> decide("maybe", INTEL, cpu0(true), Map.of()));
+                () -> CpuQuirks.decide("maybe", INTEL, cpu0(true), levers(false), said::add));
         assertTrue(e.getMessage().contains("METALR_CPU_QUIRKS") && e.getMessage().contains("'maybe'"), e.getMessage());
     }
 }
