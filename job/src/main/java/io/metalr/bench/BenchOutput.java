@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /** What every benchmark shares: one JSON object per line on stdout, medians, rounding. */
@@ -33,7 +34,7 @@ final class BenchOutput {
         s.put("summary", true);
         s.put("cpu", CpuQuirks.cpuModel());
         s.put("threads", Runtime.getRuntime().availableProcessors());
-        s.put("cpu_quirks", CpuQuirks.apply().name().toLowerCase(java.util.Locale.ROOT));
+        s.put("cpu_quirks", CpuQuirks.apply().name().toLowerCase(Locale.ROOT));
         return s;
     }
 

@@ -41,8 +41,11 @@ public final class CpuQuirks {
     /** What this JVM did. */
     public enum Remedy { NONE, ONEDNN_DEFAULT_CACHES, NO_ONEDNN }
 
-    /** Below this L1 per core, oneDNN's view of the caches is the broken one (8 KiB is the least that worked). */
-    static final long BROKEN_L1_BELOW = 4096;
+    /**
+     * oneDNN's L1 per core below which its kernels break (measured: up to 4 KiB they crash or
+     * compute wrong, from 8 KiB on they are right); the broken detection gives 1 byte.
+     */
+    static final long BROKEN_L1_BELOW = 8192;
 
     private static final Remedy REMEDY = decide(setting(), read(Path.of("/proc/cpuinfo")),
             Path.of("/sys/devices/system/cpu/cpu0"), new Libtorch(), line -> System.err.println("metalr: " + line));
