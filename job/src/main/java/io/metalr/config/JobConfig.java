@@ -236,9 +236,19 @@ public final class JobConfig {
         positive("train.eval_batch_size");
         nonNegative("train.log_every");
         nonNegative("meta.batch_size");
-        if (!(number("train.lr") > 0)) {
-            throw new IllegalArgumentException("train.lr must be > 0, got " + number("train.lr"));
+        nonNegative("train.checkpoint_every");
+        nonNegative("distributed.shards");
+        // every rate and factor the step multiplies by: Infinity and NaN parse as numbers
+        for (String key : List.of("train.lr", "train.weight_decay", "train.beta1", "train.beta2", "train.eps",
+                "train.momentum", "meta.hyper_lr", "meta.lr_lower", "meta.lr_upper",
+                "strategy_options.backbone_lr_scale", "strategy_options.llrd_factor")) {
+            if (!Double.isFinite(number(key))) {
+                throw new IllegalArgumentException(key + " must be a finite number, got " + number(key));
+            }
         }
+        greaterThanZero("train.lr");
+        greaterThanZero("strategy_options.backbone_lr_scale");
+        oneOf("distributed.meta_mode", "local", "global");
         oneOf("train.on_nan", "fail", "skip");
         oneOf("train.select_metric", "accuracy", "auc", "loss");
         oneOf("train.optimizer", "adam", "adamw", "sgd");
@@ -255,6 +265,12 @@ public final class JobConfig {
     private void positive(String key) {
         if (integer(key) < 1) {
             throw new IllegalArgumentException(key + " must be >= 1, got " + integer(key));
+        }
+    }
+
+    private void greaterThanZero(String key) {
+        if (!(number(key) > 0)) {
+            throw new IllegalArgumentException(key + " must be > 0, got " + number(key));
         }
     }
 

@@ -146,6 +146,10 @@ public final class DistributedTrainer {
                 ModelState state = new ModelState(spec, setup.groups(), weights)) {
             java.util.Optional<Checkpoint> restored = resume && checkpointDir != null
                     ? newestCheckpoint() : java.util.Optional.empty();
+            if (resume && restored.isEmpty()) {
+                throw new IllegalArgumentException("--resume: no complete checkpoint in " + checkpointDir
+                        + "; run without --resume to start over");
+            }
             if (restored.isPresent()) {
                 Checkpoint c = restored.get();
                 weights.load(c.tensors());

@@ -169,6 +169,15 @@ class JobConfigTest {
         "meta.lr_upper|1e-9",
         "meta.hold_head_epochs|-1",
         "meta.every|0",
+        "train.lr|Infinity",
+        "train.lr|NaN",
+        "meta.hyper_lr|Infinity",
+        "train.weight_decay|-Infinity",
+        "strategy_options.backbone_lr_scale|0",
+        "strategy_options.backbone_lr_scale|-0.5",
+        "distributed.shards|-1",
+        "train.checkpoint_every|-10",
+        "distributed.meta_mode|both",
     })
     void badValueNamesTheKey(String key, String value) {
         assertNamesKey(key, error(key + " = " + value));

@@ -55,6 +55,27 @@ class MainCliTest {
         return args.toArray(String[]::new);
     }
 
+    /** --resume with nothing to resume is refused as bad config, before anything runs or is written. */
+    @Test
+    void resumeWithNothingToResumeIsRefused(@TempDir Path tmp) {
+        Path dir = tmp.resolve("run");
+        List<String> single = new ArrayList<>(TINY);
+        single.add("run.dir=" + dir);
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute(train(single, "--resume")), "single-process run");
+        List<String> folds = new ArrayList<>(single);
+        folds.add("data.folds=3");
+        folds.add("distributed.shards=2");
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute(train(folds, "--resume")), "k-fold run");
+        List<String> noDir = new ArrayList<>(TINY);
+        noDir.add("distributed.shards=2");
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute(train(noDir, "--resume")), "no run.dir");
+        assertFalse(Files.exists(dir), "a refused --resume wrote " + dir);
+        List<String> distributed = new ArrayList<>(single);
+        distributed.add("distributed.shards=2");
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute(train(distributed, "--resume")), "no checkpoint yet");
+        assertFalse(Files.exists(dir.resolve("_SUCCESS")), "a refused --resume finished a run");
+    }
+
     @Test
     void unknownKeyIsBadConfig() {
         assertEquals(ExitCodes.BAD_CONFIG, Main.execute("train", "--set", "train.epoch=3"));
