@@ -71,7 +71,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "images per forward pass (default: ${DEFAULT-VALUE})")
     int batchSize = 64;
 
-    @Option(names = "--overwrite", description = "replace an existing output")
+    @Option(names = "--overwrite", description = "replace the output of an earlier predict (never a folder it did not write, nor one holding an input)")
     boolean overwrite;
 
     @Mixin
@@ -97,9 +97,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
         }
         Scorer scorer = Scorers.forModel(model); // reads the model now: a broken one fails before any task runs
-        if (io.metalr.data.read.DataPaths.exists(output) && !overwrite) {
-            throw new IllegalArgumentException("--output " + output + " exists; use --overwrite to replace it");
-        }
+        checkOutput(output, inputs, overwrite);
 
         Dataset<Row> files = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true")
@@ -139,6 +137,7 @@ public final class PredictCommand implements Callable<Integer> {
             } catch (Exception e) {
                 throw namingTheRecord(e);
             }
+            HadoopFiles.fileSystem(tmp).create(DataPaths.toPath(tmp + "/" + MARKER), false).close();
             HadoopFiles.commitDirectory(tmp, output, overwrite);
             System.out.println("predicted " + (total - badCount) + " images -> " + output + " (" + fmt + ")");
             if (badCount > 0) {
@@ -153,6 +152,41 @@ public final class PredictCommand implements Callable<Integer> {
             scored.unpersist();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Marks a folder as this command's output: only such a folder may be replaced by
+     * {@code --overwrite} (readers skip files whose names start with an underscore).
+     */
+    static final String MARKER = "_METALR_PREDICTIONS";
+
+    /**
+     * Refuses an output that holds an input (whatever --overwrite says), and an existing output
+     * that is not an earlier prediction output, or is one without --overwrite: --overwrite deletes
+     * the folder, which must never be a user's data.
+     */
+    static void checkOutput(String output, List<String> inputs, boolean overwrite) throws java.io.IOException {
+        org.apache.hadoop.fs.FileSystem fs = HadoopFiles.fileSystem(output);
+        org.apache.hadoop.fs.Path out = fs.makeQualified(DataPaths.toPath(output));
+        for (String in : inputs) {
+            org.apache.hadoop.fs.Path p = HadoopFiles.fileSystem(in).makeQualified(DataPaths.toPath(in));
+            for (; p != null; p = p.getParent()) {
+                if (p.equals(out)) {
+                    throw new IllegalArgumentException("--output " + output + " contains the input " + in
+                            + "; write the predictions outside the images");
+                }
+            }
+        }
+        if (!fs.exists(out)) {
+            return;
+        }
+        if (!overwrite) {
+            throw new IllegalArgumentException("--output " + output + " exists; use --overwrite to replace it");
+        }
+        if (!fs.exists(new org.apache.hadoop.fs.Path(out, MARKER))) {
+            throw new IllegalArgumentException("--output " + output + " exists and is not the output of an earlier"
+                    + " predict (it has no " + MARKER + "): --overwrite replaces only those; choose another --output");
+        }
     }
 
     /** path, class, label, then the probabilities: one column per class (CSV) or one array (Parquet). */

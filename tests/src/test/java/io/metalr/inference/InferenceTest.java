@@ -413,9 +413,26 @@ class InferenceTest {
             assertEquals(List.of("csv"), files.map(p -> p.getFileName().toString()).toList(), "temporary output left behind");
         }
 
-        // an existing output is not replaced unless asked
+        // an existing output is not replaced unless asked; with --overwrite, only an earlier prediction output is
         assertEquals(ExitCodes.BAD_CONFIG, Main.execute("predict", "--model", run.toString(),
                 "--input", images.toString(), "--output", out.toString()));
+        assertEquals(ExitCodes.OK, Main.execute("predict", "--model", run.toString(),
+                "--input", images.toString(), "--output", out.toString(), "--overwrite"));
+        Path study = tmp.resolve("study");
+        Files.createDirectories(study.resolve("png"));
+        Files.write(study.resolve("png/scan.png"), FILES.values().iterator().next());
+        Files.writeString(study.resolve("notes.txt"), "the study's own file");
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute("predict", "--model", run.toString(),
+                "--input", study.resolve("png").toString(), "--output", study.toString(), "--overwrite"),
+                "an output that contains the input");
+        Path other = tmp.resolve("other-data");
+        Files.createDirectories(other);
+        Files.writeString(other.resolve("keep.txt"), "not a prediction output");
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute("predict", "--model", run.toString(),
+                "--input", images.toString(), "--output", other.toString(), "--overwrite"),
+                "an existing folder that predict did not write");
+        assertTrue(Files.exists(study.resolve("png/scan.png")) && Files.exists(study.resolve("notes.txt"))
+                && Files.exists(other.resolve("keep.txt")), "a refused --overwrite deleted data");
         Path parquet = tmp.resolve("predictions/parquet");
         assertEquals(ExitCodes.OK, Main.execute("predict", "--model", run.toString(), "--input",
                 images.resolve("top").toString(), "--input", images.resolve("bottom/img0.png").toString(),
