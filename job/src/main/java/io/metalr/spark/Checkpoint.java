@@ -13,17 +13,24 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A training checkpoint on any Hadoop path: every tensor, the optimizer's state, the group learning
  * rates, the position in the data (epoch, step) and the model selection so far. Batches are pure
  * functions of (seed, epoch, step, shard), so the position is the whole data cursor and RNG state.
  *
- * <p>Written into a temporary directory that is renamed to {@code step-NNNNNNNNN} when complete,
- * with a {@code _COMPLETE} marker written last: a reader only ever sees whole checkpoints.
+ * <p>Written into a temporary directory that is renamed to {@code step-NNNNNNNNN}, and only then
+ * marked {@code _COMPLETE}: on s3a a rename copies object by object, so a marker written before it
+ * could arrive without the tensors. Readers take only marked checkpoints, and fall back to the one
+ * before when the newest cannot be read. Each holds the best weights so far, so keeping the newest
+ * few ({@code train.keep_checkpoints}) keeps the best too.
  */
 public record Checkpoint(
         long step,
@@ -62,32 +69,68 @@ public record Checkpoint(
         try (FSDataOutputStream out = fs.create(new Path(tmp, "state.json"), true)) {
             JSON.writeValue((java.io.OutputStream) out, meta);
         }
-        fs.create(new Path(tmp, COMPLETE), true).close();
         if (fs.exists(done)) {
             fs.delete(done, true);
         }
         if (!fs.rename(tmp, done)) {
             throw new IOException("could not rename checkpoint " + tmp + " to " + done);
         }
+        fs.create(new Path(done, COMPLETE), true).close();
         return done.toString();
     }
 
-    /** The newest complete checkpoint under {@code dir}, if any. */
-    public static Optional<Checkpoint> newest(String dir) throws IOException {
+    /** Deletes all but the newest {@code keep} complete checkpoints under {@code dir}. */
+    public static void prune(String dir, int keep) throws IOException {
+        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
+        List<Path> complete = completeNewestFirst(fs, new Path(DataPaths.toPath(dir).toString()));
+        for (Path old : complete.subList(Math.min(keep, complete.size()), complete.size())) {
+            fs.delete(old, true);
+        }
+    }
+
+    /** Deletes the temporary folders that writers killed mid-write left under {@code dir}. */
+    public static void removeTemporary(String dir) throws IOException {
         FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
         Path root = new Path(DataPaths.toPath(dir).toString());
-        if (!fs.exists(root)) {
-            return Optional.empty();
-        }
-        Path best = null;
-        for (FileStatus st : fs.listStatus(root)) {
-            String name = st.getPath().getName();
-            if (st.isDirectory() && name.startsWith(PREFIX) && fs.exists(new Path(st.getPath(), COMPLETE))
-                    && (best == null || name.compareTo(best.getName()) > 0)) {
-                best = st.getPath();
+        if (fs.exists(root)) {
+            for (FileStatus st : fs.listStatus(root)) {
+                if (st.getPath().getName().startsWith("_tmp-")) {
+                    fs.delete(st.getPath(), true);
+                }
             }
         }
-        return best == null ? Optional.empty() : Optional.of(read(fs, best));
+    }
+
+    /**
+     * The newest complete checkpoint under {@code dir} that can be read, if any; one that cannot
+     * (a file lost or cut short) is reported on {@code warn} and the one before it is taken.
+     */
+    public static Optional<Checkpoint> newest(String dir, Consumer<String> warn) throws IOException {
+        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
+        for (Path p : completeNewestFirst(fs, new Path(DataPaths.toPath(dir).toString()))) {
+            try {
+                return Optional.of(read(fs, p));
+            } catch (IOException | RuntimeException e) {
+                warn.accept("checkpoint " + p + " cannot be read (" + e.getMessage() + "); trying the one before");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The marked checkpoints under {@code root}, newest first (names sort by step). */
+    private static List<Path> completeNewestFirst(FileSystem fs, Path root) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!fs.exists(root)) {
+            return out;
+        }
+        for (FileStatus st : fs.listStatus(root)) {
+            String name = st.getPath().getName();
+            if (st.isDirectory() && name.startsWith(PREFIX) && fs.exists(new Path(st.getPath(), COMPLETE))) {
+                out.add(st.getPath());
+            }
+        }
+        out.sort(Comparator.comparing(Path::getName).reversed());
+        return out;
     }
 
     @SuppressWarnings("unchecked")

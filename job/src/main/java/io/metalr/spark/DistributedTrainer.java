@@ -144,6 +144,7 @@ public final class DistributedTrainer {
         StepInput.Means lastUpdate = null;
         try (Weights weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
                 ModelState state = new ModelState(spec, setup.groups(), weights)) {
+            removeTemporaryCheckpoints();
             java.util.Optional<Checkpoint> restored = resume && checkpointDir != null
                     ? newestCheckpoint() : java.util.Optional.empty();
             if (resume && restored.isEmpty()) {
@@ -280,9 +281,21 @@ public final class DistributedTrainer {
         }
     }
 
+    /** A writer killed mid-write (this run's earlier driver) leaves a temporary folder: never read, removed. */
+    private void removeTemporaryCheckpoints() {
+        if (checkpointDir == null) {
+            return;
+        }
+        try {
+            Checkpoint.removeTemporary(checkpointDir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot clean " + checkpointDir + ": " + e.getMessage(), e);
+        }
+    }
+
     private java.util.Optional<Checkpoint> newestCheckpoint() {
         try {
-            return Checkpoint.newest(checkpointDir);
+            return Checkpoint.newest(checkpointDir, log);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read checkpoints in " + checkpointDir + ": " + e.getMessage(), e);
         }
@@ -297,6 +310,7 @@ public final class DistributedTrainer {
             new Checkpoint(step, epoch, stepInEpoch, lr.clone(), opt.step(), weights.toHost(), optState, state.shapes(optState),
                     bestEpoch, best)
                     .write(checkpointDir);
+            Checkpoint.prune(checkpointDir, cfg.integer("train.keep_checkpoints"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write a checkpoint to " + checkpointDir + ": " + e.getMessage(), e);
         }

@@ -177,6 +177,7 @@ class JobConfigTest {
         "strategy_options.backbone_lr_scale|-0.5",
         "distributed.shards|-1",
         "train.checkpoint_every|-10",
+        "train.keep_checkpoints|0",
         "distributed.meta_mode|both",
     })
     void badValueNamesTheKey(String key, String value) {

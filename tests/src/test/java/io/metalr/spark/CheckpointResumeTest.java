@@ -2,6 +2,7 @@ package io.metalr.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A driver that dies mid-run and is resumed from its newest complete checkpoint ends with the
@@ -61,6 +63,29 @@ class CheckpointResumeTest {
         assertArrayEquals(undisturbed.finalLr(), resumed.finalLr());
         assertEquals(undisturbed.bestEpoch(), resumed.bestEpoch());
         undisturbed.bestWeights().forEach((name, v) -> assertArrayEquals(v, resumed.bestWeights().get(name), name));
+        assertFalse(Files.exists(dir.resolve("b").resolve("_tmp-step-9-123")), "a dead writer's temporary folder is removed");
+        // train.keep_checkpoints = 2: the newest two complete checkpoints stay, older ones go
+        try (java.util.stream.Stream<java.nio.file.Path> all = Files.list(dir.resolve("a"))) {
+            assertEquals(List.of("step-000000009", "step-000000010"), all.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("step-")).sorted().toList());
+        }
+    }
+
+    @Test
+    void anUnreadableNewestCheckpointFallsBackToTheOneBefore() throws Exception {
+        String uri = dir.resolve("d").toUri().toString();
+        for (long step : new long[] {3, 6}) {
+            new Checkpoint(step, 0, (int) step, new double[] {1e-3}, step, java.util.Map.of("w", new float[] {step}),
+                    java.util.Map.of(), java.util.Map.of(), 0, null).write(uri);
+        }
+        java.nio.file.Path tensors = dir.resolve("d").resolve("step-000000006").resolve("tensors.bin");
+        Files.write(tensors, java.util.Arrays.copyOf(Files.readAllBytes(tensors), 5)); // cut short
+        List<String> warnings = new java.util.ArrayList<>();
+        Checkpoint back = Checkpoint.newest(uri, warnings::add).orElseThrow();
+        assertEquals(3, back.step());
+        assertArrayEquals(new float[] {3}, back.tensors().get("w"));
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("step-000000006"), warnings.get(0));
     }
 
     @Test
@@ -70,12 +95,12 @@ class CheckpointResumeTest {
                 java.util.Map.of("w", new float[] {1, 2, 3}), java.util.Map.of("w#exp_avg", new float[] {4, 5, 6}),
                 java.util.Map.of("w#exp_avg", new long[] {3}), 0, null);
         c.write(uri);
-        Checkpoint back = Checkpoint.newest(uri).orElseThrow();
+        Checkpoint back = Checkpoint.newest(uri, w -> { }).orElseThrow();
         assertEquals(12, back.step());
         assertEquals(2, back.stepInEpoch());
         assertArrayEquals(new float[] {1, 2, 3}, back.tensors().get("w"));
         assertArrayEquals(new float[] {4, 5, 6}, back.optimizerState().get("w#exp_avg"));
         assertArrayEquals(new long[] {3}, back.optimizerShapes().get("w#exp_avg"));
-        assertTrue(Checkpoint.newest(dir.resolve("none").toUri().toString()).isEmpty());
+        assertTrue(Checkpoint.newest(dir.resolve("none").toUri().toString(), w -> { }).isEmpty());
     }
 }
