@@ -174,14 +174,21 @@ final class Npy {
             throw new IllegalArgumentException(source + ": dtype '" + descr + "' is not supported"
                     + " (uint8, int8, int16, uint16, int32, int64, float32, float64 only)");
         }
-        long count = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw new BadRecordException(source + ": negative .npy dimension in " + Arrays.toString(shape));
+        long need;
+        try {
+            // a crafted header can declare any shape: the product, in bytes, must not wrap around
+            long count = 1;
+            for (long d : shape) {
+                if (d < 0) {
+                    throw new BadRecordException(source + ": negative .npy dimension in " + Arrays.toString(shape));
+                }
+                count = Math.multiplyExact(count, d);
             }
-            count = Math.multiplyExact(count, d);
+            need = Math.multiplyExact(count, (long) (code.charAt(1) - '0'));
+        } catch (ArithmeticException e) {
+            throw new BadRecordException(source + ": .npy shape " + Arrays.toString(shape) + " of " + descr
+                    + " declares more bytes than a file can hold");
         }
-        long need = count * (code.charAt(1) - '0');
         int dataStart = headerStart + headerLen;
         long have = b.remaining() - (long) dataStart;
         if (have < need) {

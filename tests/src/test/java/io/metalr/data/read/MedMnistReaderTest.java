@@ -180,6 +180,19 @@ class MedMnistReaderTest {
         assertTrue(e.getMessage().contains("junk.npz"), e.getMessage());
     }
 
+    /** Shapes whose byte count wraps around a long (2^61 x 8 bytes = 0), or whose element count does. */
+    @Test
+    void hugeDeclaredShapesAreBadRecordsNamingTheFile() {
+        for (long[] shape : new long[][] {{1L << 61, 1, 1}, {1L << 40, 1L << 40, 1}}) {
+            Map<String, byte[]> m = gray();
+            m.put("train_images", TestFiles.npy("<f8", shape, new byte[64], false));
+            Path f = write("huge.npz", m, false);
+            BadRecordException e = assertThrows(BadRecordException.class, () -> MedMnistReader.read(f.toString(), OnBadRecord.SKIP));
+            assertTrue(e.getMessage().contains("huge.npz") && e.getMessage().contains("more bytes than a file can hold"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void countMismatchAndEmptySplitsAreErrorsNamingTheSplit() throws Exception {
         Map<String, byte[]> m = gray();
