@@ -117,24 +117,18 @@ public final class IdxReader {
         int per = h * w;
         long imagesPresent = (img.limit() - 16L) / per;
         long labelsPresent = lab.limit() - 8L;
-        for (int i = 0; i < n; i++) {
+        // records the files hold; the header may claim far more (up to 2^31 - 1 in a few bytes)
+        int present = (int) Math.min(n, Math.min(imagesPresent, labelsPresent));
+        for (int i = 0; i < present; i++) {
             String id = imagesName + "[" + i + "]";
             try {
-                if (i >= imagesPresent) {
-                    throw new BadRecordException(id + ": truncated file: header says " + n + " images of "
-                            + h + "x" + w + ", only " + imagesPresent + " complete");
-                }
-                if (i >= labelsPresent) {
-                    throw new BadRecordException(labelsName + "[" + i + "]: truncated file: header says " + n
-                            + " labels, only " + labelsPresent + " present");
-                }
                 int label = lab.get(8 + i) & 0xff;
                 if (label >= numClasses) {
                     throw new BadRecordException(labelsName + "[" + i + "]: label " + label
                             + " is out of range [0, " + numClasses + ")");
                 }
                 float[] data = new float[per];
-                int base = 16 + i * per;
+                int base = 16 + i * per; // within the buffer: i < imagesPresent
                 for (int k = 0; k < per; k++) {
                     data[k] = (img.get(base + k) & 0xff) / 255f;
                 }
@@ -143,6 +137,15 @@ public final class IdxReader {
                 onBad.handle(e);
                 skipped[0]++;
             }
+        }
+        if (n > present) {
+            // the missing tail is one fault, reported once and counted per record
+            onBad.handle(present >= imagesPresent
+                    ? new BadRecordException(imagesName + "[" + present + "]: truncated file: header says " + n
+                            + " images of " + h + "x" + w + ", only " + imagesPresent + " complete")
+                    : new BadRecordException(labelsName + "[" + present + "]: truncated file: header says " + n
+                            + " labels, only " + labelsPresent + " present"));
+            skipped[0] += n - present;
         }
     }
 

@@ -62,6 +62,25 @@ class IdxReaderTest {
         assertEquals("T-shirt/top", set.classNames().get(0));
     }
 
+    /** A header may claim 2^31 - 1 records in a few bytes: the missing tail is one fault, not two billion. */
+    @Test
+    void aHeaderClaimingBillionsOfRecordsIsOneFault() {
+        Path d = writeSet("billions", false);
+        int claimed = Integer.MAX_VALUE;
+        byte[] images = TestFiles.idxImages(2, 3, 2, TestFiles.grayPixels(2, 3, 2));
+        java.nio.ByteBuffer.wrap(images).putInt(4, claimed);
+        byte[] labels = TestFiles.idxLabels(1, 2);
+        java.nio.ByteBuffer.wrap(labels).putInt(4, claimed);
+        TestFiles.write(d.resolve("train-images-idx3-ubyte"), images);
+        TestFiles.write(d.resolve("train-labels-idx1-ubyte"), labels);
+        BadRecordException e = assertThrows(BadRecordException.class, () -> IdxReader.read(d.toString(), OnBadRecord.FAIL));
+        assertTrue(e.getMessage().contains("train-images-idx3-ubyte[2]") && e.getMessage().contains("truncated"), e.getMessage());
+        // not a speed figure: a guard that ends the test if the reader walks the claimed records one by one
+        SampleSet set = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> IdxReader.read(d.toString(), OnBadRecord.SKIP));
+        assertEquals(claimed - 2L, set.skipped());
+    }
+
     @Test
     void countMismatchNamesBothFiles() {
         Path d = writeSet("mismatch", false);
