@@ -142,7 +142,7 @@ final class Unpickler {
                 }
                 case 's' -> { // SETITEM
                     Object value = pop();
-                    Object key = pop();
+                    Object key = hashable(pop());
                     asDict(peek()).put(key, value);
                 }
                 case 'u' -> { // SETITEMS
@@ -222,8 +222,24 @@ final class Unpickler {
             throw error("odd number of items for a dict");
         }
         for (int i = 0; i < items.size(); i += 2) {
-            dict.put(items.get(i), items.get(i + 1));
+            dict.put(hashable(items.get(i)), items.get(i + 1));
         }
+    }
+
+    /**
+     * A dict key as Python allows it: lists and dicts are unhashable there, and here hashing a list
+     * that holds itself (a crafted pickle) would recurse until the stack overflows.
+     */
+    private Object hashable(Object key) throws IOException {
+        if (key instanceof ArrayList<?> || key instanceof Map<?, ?>) {
+            throw error("unhashable dict key " + describe(key));
+        }
+        if (key instanceof List<?> tuple) { // tuples are built whole, so they cannot hold themselves
+            for (Object element : tuple) {
+                hashable(element);
+            }
+        }
+        return key;
     }
 
     @SuppressWarnings("unchecked")
@@ -414,7 +430,8 @@ final class Unpickler {
         return o instanceof PickledObject ? o.toString() : o.getClass().getSimpleName();
     }
 
+    /** A malformed pickle is a bad model file (exit code 3), not an infrastructure failure. */
     private IOException error(String message) {
-        return new IOException(source + ": " + message + " (at pickle offset " + opStart + ")");
+        return new io.metalr.model.BadModelException(source + ": " + message + " (at pickle offset " + opStart + ")");
     }
 }

@@ -265,6 +265,20 @@ class TorchWeightsReaderTest {
                 .getMessage().contains("not a PyTorch weight file"));
     }
 
+    /** A list appended to itself, then used as a dict key: hashing it would recurse without end. */
+    @Test
+    void aSelfReferencingPickleIsABadModelNotAStackOverflow() throws IOException {
+        byte[] pickle = {(byte) 0x80, 2, '}', ']', '2', 'a', 'N', 's', '.'};
+        byte[] pt = zip(Map.of("archive/data.pkl", pickle, "archive/version", "3\n".getBytes(StandardCharsets.UTF_8)), false);
+        IOException e = readFails(pt, "loop.pt");
+        assertTrue(e instanceof io.metalr.model.BadModelException, e.getClass() + ": " + e.getMessage());
+        assertTrue(e.getMessage().contains("unhashable dict key"), e.getMessage());
+        // a pickle cut short: a bad model file too
+        IOException cut = readFails(zip(Map.of("archive/data.pkl", new byte[] {(byte) 0x80, 2, 's', '.'},
+                "archive/version", "3\n".getBytes(StandardCharsets.UTF_8)), false), "underflow.pt");
+        assertTrue(cut instanceof io.metalr.model.BadModelException, cut.getClass() + ": " + cut.getMessage());
+    }
+
     @Test
     void zipWithoutDataPklIsRefused() throws IOException {
         byte[] plainZip = zip(Map.of("docs/readme.txt", "hi".getBytes(StandardCharsets.UTF_8)), true);
