@@ -11,6 +11,8 @@ import io.metalr.udf.ml.MetalrClassifier;
 import io.metalr.udf.predict.Scorer;
 import io.metalr.udf.predict.Scorers;
 
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -23,6 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -165,11 +168,11 @@ public final class PredictCommand implements Callable<Integer> {
      * that is not an earlier prediction output, or is one without --overwrite: --overwrite deletes
      * the folder, which must never be a user's data.
      */
-    static void checkOutput(String output, List<String> inputs, boolean overwrite) throws java.io.IOException {
-        org.apache.hadoop.fs.FileSystem fs = HadoopFiles.fileSystem(output);
-        org.apache.hadoop.fs.Path out = fs.makeQualified(DataPaths.toPath(output));
+    static void checkOutput(String output, List<String> inputs, boolean overwrite) throws IOException {
+        FileSystem fs = HadoopFiles.fileSystem(output);
+        Path out = fs.makeQualified(DataPaths.toPath(output));
         for (String in : inputs) {
-            org.apache.hadoop.fs.Path p = HadoopFiles.fileSystem(in).makeQualified(DataPaths.toPath(in));
+            Path p = HadoopFiles.fileSystem(in).makeQualified(DataPaths.toPath(in));
             for (; p != null; p = p.getParent()) {
                 if (p.equals(out)) {
                     throw new IllegalArgumentException("--output " + output + " contains the input " + in
@@ -183,7 +186,7 @@ public final class PredictCommand implements Callable<Integer> {
         if (!overwrite) {
             throw new IllegalArgumentException("--output " + output + " exists; use --overwrite to replace it");
         }
-        if (!fs.exists(new org.apache.hadoop.fs.Path(out, MARKER))) {
+        if (!fs.exists(new Path(out, MARKER))) {
             throw new IllegalArgumentException("--output " + output + " exists and is not the output of an earlier"
                     + " predict (it has no " + MARKER + "): --overwrite replaces only those; choose another --output");
         }

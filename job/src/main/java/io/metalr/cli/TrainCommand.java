@@ -70,17 +70,19 @@ public final class TrainCommand implements Callable<Integer> {
      */
     static void refuseWhatCannotResume(JobConfig cfg) throws IOException {
         String dir = cfg.string("run.dir").trim();
-        String why;
         if (dir.isEmpty()) {
-            why = "run.dir is empty, so there are no checkpoints to continue from";
-        } else if (cfg.integer("data.folds") >= 2) {
+            throw new IllegalArgumentException("--resume: run.dir is empty, so there are no checkpoints to continue"
+                    + " from; run without --resume to start over");
+        }
+        String why;
+        if (cfg.integer("data.folds") >= 2) {
             why = "a k-fold run (data.folds = " + cfg.integer("data.folds") + ") keeps no checkpoints";
         } else if (cfg.integer("distributed.shards") == 0) {
             why = "a single-process run (distributed.shards = 0) keeps no checkpoints";
         } else {
             return; // a distributed run: it resumes, or says that it finds no checkpoint
         }
-        if (!dir.isEmpty() && RunDirectory.at(dir).isFinished()) {
+        if (RunDirectory.at(dir).isFinished()) {
             return; // the run directory refuses it, saying the run is finished (these runs start no Spark session first)
         }
         throw new IllegalArgumentException("--resume: " + why + "; run without --resume to start over");

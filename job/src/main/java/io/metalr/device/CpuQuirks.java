@@ -113,11 +113,16 @@ public final class CpuQuirks {
         return Remedy.NO_ONEDNN;
     }
 
-    /** The levers in the libtorch DJL loads (loading it if nothing has yet). */
+    /** The levers in the libtorch DJL loads (loading it if nothing has yet), its symbols read once. */
     private static final class Libtorch implements Levers {
+        private LibtorchNative lib;
+
         private LibtorchNative loaded() throws IOException {
-            ai.djl.engine.Engine.getInstance();
-            return LibtorchNative.loaded();
+            if (lib == null) {
+                ai.djl.engine.Engine.getInstance();
+                lib = LibtorchNative.loaded();
+            }
+            return lib;
         }
 
         @Override
