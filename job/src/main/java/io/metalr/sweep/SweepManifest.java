@@ -39,9 +39,9 @@ import java.util.TreeMap;
  * @param trials per trial, its overrides, in trial order
  * @param data per file or folder the trials read, its size and modification time
  */
-public record SweepManifest(TreeMap<String, String> config, List<String> trials, TreeMap<String, String> data) {
+record SweepManifest(TreeMap<String, String> config, List<String> trials, TreeMap<String, String> data) {
 
-    public static final String FILE = "sweep.json";
+    static final String FILE = "sweep.json";
 
     /** Where outputs and log lines go, or who schedules: a resume may change them. */
     private static final Set<String> NOT_FIXING = Set.of("run.dir", "distributed.master", "train.log_every");
@@ -52,7 +52,7 @@ public record SweepManifest(TreeMap<String, String> config, List<String> trials,
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** The manifest of {@code trials} over {@code base}; looks up the files they read. */
-    public static SweepManifest of(JobConfig base, List<Trial> trials) throws IOException {
+    static SweepManifest of(JobConfig base, List<Trial> trials) throws IOException {
         TreeMap<String, String> config = new TreeMap<>();
         for (Map.Entry<String, ConfigValue> e : base.raw().entrySet()) {
             if (!e.getKey().startsWith("sweep.") && !NOT_FIXING.contains(e.getKey())) {
@@ -73,7 +73,7 @@ public record SweepManifest(TreeMap<String, String> config, List<String> trials,
     }
 
     /** SHA-256 of the three parts, in hex. */
-    public String fingerprint() {
+    String fingerprint() {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(JSON.writeValueAsBytes(List.of(config, trials, data)));
@@ -87,7 +87,7 @@ public record SweepManifest(TreeMap<String, String> config, List<String> trials,
      * What differs from {@code committed} (the manifest of the sweep found in the output), one
      * phrase each: config keys with both values, trials, files. Empty when they agree.
      */
-    public List<String> differences(SweepManifest committed) {
+    List<String> differences(SweepManifest committed) {
         List<String> out = new ArrayList<>();
         TreeMap<String, String> keys = new TreeMap<>(committed.config);
         keys.putAll(config);
@@ -118,7 +118,7 @@ public record SweepManifest(TreeMap<String, String> config, List<String> trials,
         return out;
     }
 
-    public byte[] toJson() throws IOException {
+    byte[] toJson() throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("fingerprint", fingerprint());
         m.put("config", config);
@@ -128,7 +128,7 @@ public record SweepManifest(TreeMap<String, String> config, List<String> trials,
     }
 
     /** Reads {@code sweep.json}; {@code where} names it in the error. */
-    public static SweepManifest read(byte[] json, String where) {
+    static SweepManifest read(byte[] json, String where) {
         try {
             var tree = JSON.readTree(json);
             return new SweepManifest(JSON.convertValue(tree.get("config"), JSON.getTypeFactory()
