@@ -19,8 +19,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code metalr sweep --config FILE --set key=value ...}: the trials of the config's
- * {@code sweep} block as parallel Spark tasks, then the results table and the comparison.
+ * {@code metalr sweep --config FILE --set key=value ... [--resume | --overwrite]}: the trials of the
+ * config's {@code sweep} block as parallel Spark tasks, each committing its row as it ends, then the
+ * results table and the comparison.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Grid or random search over strategies and hyper-parameters, trials as parallel Spark tasks.")
@@ -32,6 +33,14 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--set", description = "override a key, also sweep.*: --set train.epochs=5 (repeatable)")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--resume", description = "continue the unfinished sweep in sweep.out: only the trials without a committed"
+            + " row run (refused when the config, plan or data differ from the sweep found there)")
+    boolean resume;
+
+    @Option(names = "--overwrite", description = "replace the sweep in sweep.out; without it (or --resume), an output holding"
+            + " a sweep is refused")
+    boolean overwrite;
+
     @Override
     public Integer call() throws Exception {
         if (config != null && !config.isFile()) {
@@ -41,7 +50,7 @@ public final class SweepCommand implements Callable<Integer> {
         SweepSpec spec = SweepSpec.from(JobConfig.withOverrides(user, overrides));
         JobConfig base = JobConfig.of(spec.base()); // a bad base config fails before Spark starts
         SparkSessions.context(base);
-        Sweep.run(SparkSession.active(), spec, System.out::println);
+        Sweep.run(SparkSession.active(), spec, resume, overwrite, System.out::println);
         return ExitCodes.OK;
     }
 }
