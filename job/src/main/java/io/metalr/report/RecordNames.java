@@ -14,8 +14,9 @@ import javax.crypto.spec.SecretKeySpec;
  * How a report, a results table or a log line above debug names a record of the data or its
  * patient, so that none of them carries a patient id or an image path ({@code report.record_ids}):
  * <ul>
- *   <li>{@code index} (default): by the record's index among the records read, from 0
- *       ({@code record #17}; a patient by the first of its records);</li>
+ *   <li>{@code index} (default): by the record's index among the data's usable records, from 0,
+ *       in the order the reader gave them ({@code record #17}; a patient by the first of its
+ *       records);</li>
  *   <li>{@code hashed}: by an HMAC-SHA256 of its id (patient id or path) under a salt, 12 hex
  *       digits ({@code patient 3f9c0a1b2d4e}): the same id gives the same name within a run, so
  *       lines can be matched up, and nothing else.</li>
