@@ -20,6 +20,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,8 +54,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** The files an input folder contributes (Hadoop glob on file names). */
     static final String IMAGE_FILES = "*.{png,PNG,jpg,JPG,jpeg,JPEG}";
-    /** How many skipped files are listed by name. */
+    /** How many skipped files are named (at debug level). */
     private static final int LISTED = 20;
+    private static final Logger LOG = LoggerFactory.getLogger(PredictCommand.class);
 
     @Option(names = "--model", required = true, description = "the model directory (or the run directory holding model/)")
     String model;
@@ -67,7 +71,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--format", description = "csv or parquet (default: ${DEFAULT-VALUE})")
     String format = "csv";
 
-    @Option(names = "--on-bad-record", description = "a corrupt image: fail (naming it) or skip (count and list it)"
+    @Option(names = "--on-bad-record", description = "a corrupt image: fail (naming it) or skip (count it;"
+            + " its path is logged at debug level only)"
             + " (default: ${DEFAULT-VALUE})")
     String onBadRecord = "fail";
 
@@ -126,8 +131,8 @@ public final class PredictCommand implements Callable<Integer> {
                 Row counts = scored.agg(count(lit(1)), count(when(bad, lit(1)))).first();
                 total = counts.getLong(0);
                 badCount = counts.getLong(1);
-                badPaths = badCount == 0 ? List.of() : scored.filter(bad).select("path").orderBy("path").limit(LISTED)
-                        .as(Encoders.STRING()).collectAsList();
+                badPaths = badCount == 0 || !LOG.isDebugEnabled() ? List.of()
+                        : scored.filter(bad).select("path").orderBy("path").limit(LISTED).as(Encoders.STRING()).collectAsList();
                 if (total == badCount) {
                     throw new BadRecordException("no " + (total == 0 ? "" : "readable ") + "PNG or JPEG image in " + inputs);
                 }
@@ -144,9 +149,10 @@ public final class PredictCommand implements Callable<Integer> {
             HadoopFiles.commitDirectory(tmp, output, overwrite);
             System.out.println("predicted " + (total - badCount) + " images -> " + output + " (" + fmt + ")");
             if (badCount > 0) {
-                System.out.println("skipped " + badCount + " bad image(s)" + (badCount > LISTED ? ", the first " + LISTED : "")
-                        + ":");
-                badPaths.forEach(p -> System.out.println("  " + p));
+                // an image's path may name the patient: counted here, named only at debug level
+                System.out.println("skipped " + badCount + " bad image(s), left out of the output (logged by path at"
+                        + " debug level, logger " + PredictCommand.class.getName() + ")");
+                badPaths.forEach(p -> LOG.debug("skipped a bad image: {}", p));
             }
         } catch (Exception e) {
             HadoopFiles.deleteQuietly(tmp);

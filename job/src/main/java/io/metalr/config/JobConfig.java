@@ -3,6 +3,7 @@ package io.metalr.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
@@ -123,9 +124,21 @@ public final class JobConfig {
         return config;
     }
 
-    /** The resolved configuration as HOCON, for the run directory. */
+    /**
+     * The resolved configuration as HOCON, for the run directory: the job's sections only. The
+     * defaults come with the JVM's system properties, which hold the whole command line
+     * ({@code sun.java.command}: a predict's input paths, say), the user's name and home: no
+     * part of a run's config, and not for its outputs.
+     */
     public String render() {
-        return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+        Config own = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
+        ConfigObject root = config.root();
+        for (String key : config.root().keySet()) {
+            if (!own.root().containsKey(key)) {
+                root = root.withoutKey(key);
+            }
+        }
+        return root.render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     }
 
     public String string(String key) {
@@ -256,6 +269,7 @@ public final class JobConfig {
         oneOf("groups.mode", "auto", "patterns");
         oneOf("meta.source", "train", "val");
         oneOf("strategy", StrategyPlan.NAMES);
+        oneOf("report.record_ids", "index", "hashed");
         meta();
         augmenter();
         if (integer("data.folds") == 1 || integer("data.folds") < 0) {

@@ -11,6 +11,7 @@ import io.metalr.data.read.OnBadRecord;
 import io.metalr.data.read.Sample;
 import io.metalr.data.read.SampleSet;
 import io.metalr.data.read.TableReader;
+import io.metalr.report.RecordNames;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
 import io.metalr.udf.image.Preprocessor;
@@ -21,6 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The configured data set, read, preprocessed and split: readers (by {@code data.format}) give
  * samples, the preprocessor brings every image to one size, channel count and normalisation
@@ -28,6 +32,9 @@ import java.util.stream.IntStream;
  * grouped by patient, makes train / val / test.
  */
 public final class DataSets {
+
+    /** Debug only: its lines name records by their paths and patient ids. */
+    private static final Logger LOG = LoggerFactory.getLogger(DataSets.class);
 
     /**
      * The three splits of a run, the class names, how many bad records were skipped, and the
@@ -87,6 +94,7 @@ public final class DataSets {
         int[] labels = new int[n];
         String[] patients = new String[n];
         String[] splits = new String[n];
+        List<String> keptIds = new ArrayList<>(n);
         int kept = 0;
         long skipped = set.skipped();
         boolean fixedSize = cfg.integer("data.image_size") == 0;
@@ -102,6 +110,7 @@ public final class DataSets {
                 }
                 System.arraycopy(pre.apply(img, s.id()).data(), 0, px, kept * per, per);
                 labels[kept] = s.label();
+                keptIds.add(s.id());
                 patients[kept] = s.patientId();
                 splits[kept] = s.split();
                 kept++;
@@ -117,9 +126,17 @@ public final class DataSets {
                 anyGiven ? givenSplits : null, ratios(cfg), cfg.integer("train.seed"));
         ImageSet all = new ImageSet(set.name(), java.util.Arrays.copyOf(px, count * per), java.util.Arrays.copyOf(labels, count),
                 java.util.Arrays.copyOf(patients, count), pre.channels(), pre.height(), pre.width(), set.numClasses());
+        // the description goes to stdout, summary.json and report.html: records by index or hash, never by id
+        RecordNames names = RecordNames.of(cfg);
         String description = set.name() + ": " + count + " images " + pre.channels() + "x" + pre.height() + "x" + pre.width()
                 + ", " + set.numClasses() + " classes " + set.classNames() + (skipped > 0 ? ", " + skipped + " bad records skipped" : "")
-                + "\n" + a.describe(set.classNames());
+                + "\n" + a.describe(set.classNames(), names);
+        if (LOG.isDebugEnabled()) {
+            for (Splits.Leak l : a.leaks()) {
+                LOG.debug("{} is {}; record #{} is {}", names.patient(l.firstSample(), l.patientId()), l.patientId(),
+                        l.firstSample(), keptIds.get(l.firstSample()));
+            }
+        }
         return new Loaded(all.subset(set.name() + "/train", a.train()), all.subset(set.name() + "/val", a.val()),
                 all.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description, pre);
     }

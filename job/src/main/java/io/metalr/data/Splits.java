@@ -1,12 +1,17 @@
 package io.metalr.data;
 
+import io.metalr.report.RecordNames;
+
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 
@@ -82,7 +87,7 @@ public final class Splits {
 
     /**
      * The chosen splits: sorted sample indices of each, the class counts, how they were chosen, and
-     * warnings (patients the data's own splits put in more than one split).
+     * the patients the data's own splits put in more than one split (warned about, never by id).
      */
     public static final class Assignment {
 
@@ -90,9 +95,9 @@ public final class Splits {
         private final long[][] classCounts;
         private final int groups;
         private final String how;
-        private final List<String> warnings;
+        private final List<Leak> leaks;
 
-        Assignment(int[][] indices, int[] labels, int numClasses, int groups, String how, List<String> warnings) {
+        Assignment(int[][] indices, int[] labels, int numClasses, int groups, String how, List<Leak> leaks) {
             this.indices = indices;
             this.classCounts = new long[indices.length][numClasses];
             for (int s = 0; s < indices.length; s++) {
@@ -102,7 +107,7 @@ public final class Splits {
             }
             this.groups = groups;
             this.how = how;
-            this.warnings = List.copyOf(warnings);
+            this.leaks = List.copyOf(leaks);
         }
 
         public int[] train() {
@@ -153,8 +158,32 @@ public final class Splits {
             return how;
         }
 
+        /** {@link #warnings(RecordNames)}, patients named by their first record's index. */
         public List<String> warnings() {
-            return warnings;
+            return warnings(RecordNames.byIndex());
+        }
+
+        /** The patients the data's own splits put in more than one split, by their first sample. */
+        public List<Leak> leaks() {
+            return leaks;
+        }
+
+        /**
+         * Patients that the data's own splits put in more than one split (at most one warning),
+         * named as {@code names} says: never by their id, since the warning goes to the log and the
+         * run's reports.
+         */
+        public List<String> warnings(RecordNames names) {
+            if (leaks.isEmpty()) {
+                return List.of();
+            }
+            List<String> shown = new ArrayList<>();
+            for (Leak l : leaks.subList(0, Math.min(SHOWN, leaks.size()))) {
+                shown.add(names.patient(l.firstSample(), l.patientId()));
+            }
+            return List.of(leaks.size() + " patients are in more than one of the data's own splits ("
+                    + String.join(", ", shown) + (leaks.size() > SHOWN ? ", ..." : "")
+                    + "); their samples were kept where the data put them");
         }
 
         /** {@link #describe(List)} with classes named by their index. */
@@ -162,8 +191,16 @@ public final class Splits {
             return describe(null);
         }
 
-        /** A few lines for the log: how, then each split's size and class counts, then warnings. */
+        /** {@link #describe(List, RecordNames)}, patients named by their first record's index. */
         public String describe(List<String> classNames) {
+            return describe(classNames, RecordNames.byIndex());
+        }
+
+        /**
+         * A few lines for the log and the run's reports: how, then each split's size and class
+         * counts, then warnings (records named as {@code names} says).
+         */
+        public String describe(List<String> classNames, RecordNames names) {
             StringBuilder sb = new StringBuilder("splits: ").append(how).append(", ").append(groups).append(" patient groups");
             int total = 0;
             for (int[] ix : indices) {
@@ -181,7 +218,7 @@ public final class Splits {
                             .append('=').append(classCounts[s][c]);
                 }
             }
-            for (String w : warnings) {
+            for (String w : warnings(names)) {
                 sb.append(System.lineSeparator()).append("  warning: ").append(w);
             }
             return sb.toString();
@@ -560,32 +597,39 @@ public final class Splits {
         return out;
     }
 
-    /** Warnings for patients that the data's own splits put in more than one split. */
-    private static List<String> leaks(String[] patientIds, int[][] idx) {
+    /** How many leaked patients a warning names. */
+    private static final int SHOWN = 5;
+
+    /** A patient in more than one split, and the first of its samples (by index). */
+    public record Leak(int firstSample, String patientId) {}
+
+    /** The patients that the data's own splits put in more than one split, by their first sample. */
+    private static List<Leak> leaks(String[] patientIds, int[][] idx) {
         if (patientIds == null) {
             return List.of();
         }
-        Map<String, Integer> seen = new LinkedHashMap<>();
-        TreeSet<String> leaked = new TreeSet<>();
+        Map<String, Integer> splitOf = new HashMap<>();
+        Map<String, Integer> first = new HashMap<>();
+        Set<String> leaked = new HashSet<>();
         for (int s = 0; s < idx.length; s++) {
             for (int i : idx[s]) {
                 String p = patientIds[i];
                 if (p == null || p.isBlank()) {
                     continue;
                 }
-                Integer before = seen.putIfAbsent(p, s);
+                first.merge(p, i, Math::min);
+                Integer before = splitOf.putIfAbsent(p, s);
                 if (before != null && before != s) {
                     leaked.add(p);
                 }
             }
         }
-        if (leaked.isEmpty()) {
-            return List.of();
+        List<Leak> out = new ArrayList<>();
+        for (String p : leaked) {
+            out.add(new Leak(first.get(p), p));
         }
-        List<String> shown = new ArrayList<>(leaked);
-        String list = String.join(", ", shown.subList(0, Math.min(5, shown.size()))) + (shown.size() > 5 ? ", ..." : "");
-        return Collections.singletonList(leaked.size() + " patients are in more than one of the data's own splits ("
-                + list + "); their samples were kept where the data put them");
+        out.sort(Comparator.comparingInt(Leak::firstSample));
+        return out;
     }
 
     private static String fmt(double d) {

@@ -73,8 +73,12 @@ public final class TrialData {
         return LOADS.get();
     }
 
-    /** Everything the loaded sets depend on: the data section and train.seed (it seeds the split). */
+    /**
+     * Everything the loaded sets depend on: the data section, train.seed (it seeds the split) and
+     * report.record_ids (how the description names records).
+     */
     static String key(JobConfig cfg) {
-        return cfg.raw().getConfig("data").root().render(ConfigRenderOptions.concise()) + "|train.seed=" + cfg.integer("train.seed");
+        return cfg.raw().getConfig("data").root().render(ConfigRenderOptions.concise()) + "|train.seed=" + cfg.integer("train.seed")
+                + "|report.record_ids=" + cfg.word("report.record_ids");
     }
 }

@@ -10,6 +10,7 @@ import io.metalr.data.ImageSet;
 import io.metalr.device.Devices;
 import io.metalr.eval.ClassificationMetrics;
 import io.metalr.report.MetricsLog;
+import io.metalr.report.Redaction;
 import io.metalr.report.RunDirectory;
 import io.metalr.report.RunOutputs;
 import io.metalr.train.CrossValidation;
@@ -39,12 +40,14 @@ public final class TrialRun {
         long started = System.currentTimeMillis();
         String strategy = "";
         Long seed = null;
+        java.util.List<String> configuredPaths = java.util.List.of();
         try {
             Config user = JobConfig.withOverrides(ConfigFactory.parseString(base), t.overrides());
             strategy = rawStrategy(user);
             JobConfig cfg = JobConfig.of(user);
             strategy = cfg.strategy();
             seed = (long) cfg.integer("train.seed");
+            configuredPaths = Redaction.configuredPaths(cfg);
             DataSets.Loaded data = TrialData.get(cfg);
             ImageSet train = data.train();
             ImageSet val = data.val();
@@ -85,7 +88,7 @@ public final class TrialRun {
             if (kind == null) {
                 throw e;
             }
-            String message = kind + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            String message = Redaction.failure(kind, e, configuredPaths); // stored and printed: no image paths
             return new TrialResult(t.id(), t.config(), t.variant(), strategy, t.params(), seed, t.fold(), TrialResult.FAILED,
                     message, null, null, null, null, null, null, null, null, null, null, started, System.currentTimeMillis(),
                     executor());

@@ -1,6 +1,7 @@
 package io.metalr.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,32 @@ class DataSetsTest {
                 "--set", "data.path=" + root, "--set", "train.epochs=1"));
         assertEquals(ExitCodes.BAD_DATA, Main.execute("train", "--set", "data.format=medmnist",
                 "--set", "data.path=" + dir.resolve("nowhere.npz"), "--set", "train.epochs=1"));
+    }
+
+    @Test
+    void theDescriptionNamesLeakedPatientsByRecordOrHashNeverById() throws IOException {
+        // 12 patients of 2 images; the data's own splits put patient 11 in train and test
+        Path root = folder();
+        StringBuilder csv = new StringBuilder("path,label,patient_id,split\n");
+        for (int i = 0; i < 24; i++) {
+            String c = i % 2 == 0 ? "benign" : "malignant";
+            int p = i / 2;
+            String split = p == 11 ? (i % 2 == 0 ? "train" : "test") : p < 7 ? "train" : p < 9 ? "val" : "test";
+            csv.append(c).append("/img").append(p).append(".png,").append(c).append(",PATIENT-SECRET-").append(p)
+                    .append(',').append(split).append('\n');
+        }
+        Files.writeString(root.resolve("labels.csv"), csv);
+        String manifest = "data.format = manifest\ndata.path = \"" + root.resolve("labels.csv") + "\"\n";
+
+        String byIndex = DataSets.load(JobConfig.of(ConfigFactory.parseString(manifest))).description();
+        assertTrue(byIndex.contains("1 patients are in more than one of the data's own splits (the patient of record #22)"),
+                byIndex);
+        String hashed = DataSets.load(JobConfig.of(ConfigFactory.parseString(manifest + "report.record_ids = hashed")))
+                .description();
+        assertTrue(hashed.matches("(?s).*own splits \\(patient [0-9a-f]{12}\\);.*"), hashed);
+        for (String text : new String[] {byIndex, hashed}) {
+            assertFalse(text.contains("PATIENT-SECRET") || text.contains("img11"), text);
+        }
     }
 
     private static int count(DataSets.Loaded d) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalr.report.RecordNames;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -368,6 +370,33 @@ class SplitsTest {
             assertTrue(line.contains(" " + a.size(s) + " "), text);
             long[] cc = a.classCounts(s);
             assertTrue(line.contains("normal=" + cc[0]) && line.contains("tumour=" + cc[1]), text);
+        }
+    }
+
+    @Test
+    void theLeakWarningNamesPatientsByRecordNeverById() {
+        // 8 patients of 2 samples; the data puts patients 1, 4 and 6 on both sides
+        int n = 16;
+        int[] labels = new int[n];
+        String[] patients = new String[n];
+        String[] splits = new String[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = (i / 2) % 2;
+            patients[i] = "PATIENT-SECRET-" + (40 + i / 2);
+            int p = i / 2;
+            splits[i] = p == 1 || p == 4 || p == 6 ? (i % 2 == 0 ? "train" : "test") : (p < 5 ? "train" : p == 5 ? "val" : "test");
+        }
+        Splits.Assignment a = Splits.assign(labels, patients, splits, new Splits.Ratios(0.7, 0.15, 0.15), 1);
+        assertEquals(List.of(2, 8, 12), a.leaks().stream().map(Splits.Leak::firstSample).toList());
+        String byIndex = a.describe();
+        assertTrue(byIndex.contains("3 patients are in more than one of the data's own splits (the patient of record #2,"
+                + " the patient of record #8, the patient of record #12)"), byIndex);
+
+        RecordNames salted = RecordNames.hashed(new byte[] {1, 2, 3});
+        String hashed = a.describe(null, salted);
+        assertTrue(hashed.contains("(" + salted.patient(2, "PATIENT-SECRET-41") + ", "), hashed);
+        for (String text : List.of(byIndex, hashed)) {
+            assertFalse(text.contains("PATIENT-SECRET"), text);
         }
     }
 }

@@ -4,6 +4,9 @@ import io.metalr.udf.image.BadRecordException;
 
 import java.util.Locale;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * What a reader does with a bad record (a corrupt or truncated image, a wrong shape, a label out of
  * range or not an integer, a NaN or infinite pixel, a file a manifest names but that is missing).
@@ -17,6 +20,8 @@ import java.util.Locale;
 public enum OnBadRecord {
     FAIL,
     SKIP;
+
+    private static final Logger LOG = LoggerFactory.getLogger(OnBadRecord.class);
 
     /** {@code fail} or {@code skip}, in any case (the config key {@code data.onBadRecord}). */
     public static OnBadRecord parse(String word) {
@@ -41,5 +46,7 @@ public enum OnBadRecord {
         if (this == FAIL) {
             throw e;
         }
+        // the message names the file, which may name the patient: debug only (README, "Patient data")
+        LOG.debug("skipped a bad record: {}", e.getMessage());
     }
 }
