@@ -87,6 +87,14 @@ class CraftedTorchFilesTest {
     }
 
     @Test
+    void aTensorOfMoreDimensionsThanAnyModelHasIsRefused() throws IOException {
+        long[] ones = new long[100];
+        java.util.Arrays.fill(ones, 1);
+        BadModelException e = refused(stateDict(1, ones, ones, 0), "rank-100.pt");
+        assertTrue(e.getMessage().contains("100 dimensions"), e.getMessage());
+    }
+
+    @Test
     void manyViewsRepeatingOneStorageAreRefused() throws IOException {
         // 300 tensors each viewing the whole of one 64 KB storage: 19 MB of values from a 70 KB file
         int floats = 1 << 14;
