@@ -1,8 +1,14 @@
 package io.metalr.model.io;
 
-import java.nio.ByteBuffer;
+import io.metalr.model.BadModelException;
 
-/** The storage element types torch pickles by class name ({@code torch.FloatStorage} and so on). */
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The element types of weight files: those torch pickles by class name ({@code torch.FloatStorage}
+ * and so on), which are also what safetensors, npz and DJL's NDList files are read as.
+ */
 enum TorchDtype {
     FLOAT32("FloatStorage", "float32", 4, true),
     FLOAT64("DoubleStorage", "float64", 8, true),
@@ -35,6 +41,45 @@ enum TorchDtype {
             }
         }
         return null;
+    }
+
+    /**
+     * A dense row-major tensor of this dtype: the bytes of {@code data} from its position, in its
+     * byte order, which must be exactly what {@code shape} needs. Checked before anything is
+     * allocated, so the values cost at most 8 bytes per byte of the file.
+     *
+     * @param where names the file and tensor in errors
+     */
+    TensorData dense(String name, long[] shape, ByteBuffer data, String where) throws BadModelException {
+        long bytes;
+        try {
+            long numel = 1;
+            for (long d : shape) {
+                if (d < 0) {
+                    throw new BadModelException(where + " has a negative dimension in shape " + Arrays.toString(shape));
+                }
+                numel = Math.multiplyExact(numel, d);
+            }
+            bytes = Math.multiplyExact(numel, (long) size);
+        } catch (ArithmeticException e) {
+            throw new BadModelException(where + ": shape " + Arrays.toString(shape) + " declares more values than a file can hold");
+        }
+        if (bytes != data.remaining()) {
+            throw new BadModelException(where + ": shape " + Arrays.toString(shape) + " of " + dtypeName + " needs "
+                    + bytes + " bytes, the file has " + data.remaining() + " for it (corrupt or truncated file)");
+        }
+        ByteBuffer b = data.slice().order(data.order());
+        int n = (int) (bytes / size);
+        float[] floats = floating ? new float[n] : null;
+        long[] longs = floating ? null : new long[n];
+        for (int i = 0; i < n; i++) {
+            if (floating) {
+                floats[i] = getFloat(b, i);
+            } else {
+                longs[i] = getLong(b, i);
+            }
+        }
+        return new TensorData(name, shape, dtypeName, floats, longs);
     }
 
     /** Element {@code index} of a floating storage, as float32. */

@@ -1,5 +1,7 @@
 package io.metalr.model.io;
 
+import io.metalr.model.BadModelException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,9 +31,13 @@ import java.util.Set;
  * A {@code module.} prefix (from {@code nn.DataParallel}) is stripped when every name has it.
  * The order is the file's, which for torch is the state-dict order.
  *
- * <p>Refused with an {@link IOException} naming the source: the legacy pre-1.6 format, anything
- * that is not a (complete) zip, missing or too-short storages, and any pickled Python global
- * outside the whitelist in {@link TorchGlobals} (e.g. a whole pickled model class).
+ * <p>Refused with a {@link BadModelException} naming the source (and the tensor or zip entry,
+ * where there is one): the legacy pre-1.6 format, anything that is not a (complete) zip, sizes
+ * that do not fit the file, missing or too-short storages, views repeating their storage far
+ * beyond its size, and any pickled Python global outside the whitelist in {@link TorchGlobals}
+ * (e.g. a whole pickled model class). Memory stays within a small multiple of the file's size
+ * (see {@link BoundedZip} and {@link TorchGlobals#materialise}). Tensors are read only when
+ * they are part of what is returned.
  */
 public final class TorchWeightsReader {
 
@@ -39,11 +45,15 @@ public final class TorchWeightsReader {
     private static final List<String> WRAPPER_KEYS = List.of("state_dict", "model", "model_state_dict");
     private static final String DATA_PARALLEL_PREFIX = "module.";
     /**
-     * Limits for naming TorchScript tensors: submodules visited, and characters of names made.
-     * A ResNet-152 needs about 500 and 30 000; only a crafted file comes near these.
+     * Limits for naming TorchScript tensors: submodules visited, and characters of names made,
+     * the latter also at most {@value #NAME_CHARS_PER_BYTE} per byte of the file (plus
+     * {@value #NAME_CHARS_SLACK}), since a few pickle bytes can name a shared tensor again under
+     * a long path. A ResNet-152 needs about 500 and 30 000; only a crafted file comes near these.
      */
     private static final long MAX_MODULE_VISITS = 1_000_000;
     private static final long MAX_NAME_CHARS = 200_000_000;
+    private static final long NAME_CHARS_PER_BYTE = 16;
+    private static final long NAME_CHARS_SLACK = 1 << 20;
 
     private TorchWeightsReader() {
     }
@@ -62,13 +72,14 @@ public final class TorchWeightsReader {
      */
     public static LinkedHashMap<String, TensorData> read(InputStream in, String sourceName) throws IOException {
         TorchArchive archive = TorchArchive.open(in.readAllBytes(), sourceName);
-        Object root = new Unpickler(archive.read("data.pkl"), sourceName + " (data.pkl)",
-                new TorchGlobals(archive)).load();
+        TorchGlobals globals = new TorchGlobals(archive);
+        Object root = new Unpickler(archive.readBytes("data.pkl"), sourceName + " (data.pkl)", globals).load();
         LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
         if (root instanceof Unpickler.PickledObject module) {
-            collectModule(module, tensors, sourceName);
+            long nameBudget = Math.min(MAX_NAME_CHARS, NAME_CHARS_PER_BYTE * archive.length() + NAME_CHARS_SLACK);
+            collectModule(module, tensors, globals, nameBudget, sourceName);
         } else {
-            collectStateDict(findStateDict(root, sourceName), tensors);
+            collectStateDict(findStateDict(root, sourceName), tensors, globals);
         }
         return stripDataParallelPrefix(tensors);
     }
@@ -76,7 +87,7 @@ public final class TorchWeightsReader {
     /** The top-level dict if it is all tensors, else the first wrapper key that holds one. */
     private static Map<?, ?> findStateDict(Object root, String source) throws IOException {
         if (!(root instanceof Map<?, ?> top)) {
-            throw new IOException(source + ": data.pkl holds " + describe(root)
+            throw new BadModelException(source + ": data.pkl holds " + describe(root)
                     + ", not a state dict or a TorchScript module");
         }
         if (isTensorDict(top)) {
@@ -87,23 +98,26 @@ public final class TorchWeightsReader {
                 return inner;
             }
         }
-        throw new IOException(source + ": no state dict found; top-level keys are " + top.keySet()
+        List<String> keys = top.keySet().stream().limit(20).map(k -> TorchGlobals.brief(k, 1)).toList();
+        throw new BadModelException(source + ": no state dict found; top-level keys are " + keys
+                + (top.size() > keys.size() ? " and " + (top.size() - keys.size()) + " more" : "")
                 + " (expected a dict of tensors, or one under " + WRAPPER_KEYS + ")");
     }
 
     private static boolean isTensorDict(Map<?, ?> map) {
         for (Map.Entry<?, ?> e : map.entrySet()) {
-            if (!(e.getKey() instanceof String) || !(e.getValue() instanceof TensorData)) {
+            if (!(e.getKey() instanceof String) || !(e.getValue() instanceof TorchGlobals.TensorView)) {
                 return false;
             }
         }
         return true;
     }
 
-    private static void collectStateDict(Map<?, ?> stateDict, Map<String, TensorData> out) {
+    private static void collectStateDict(Map<?, ?> stateDict, Map<String, TensorData> out, TorchGlobals globals)
+            throws IOException {
         for (Map.Entry<?, ?> e : stateDict.entrySet()) {
             String name = (String) e.getKey();
-            out.put(name, ((TensorData) e.getValue()).withName(name));
+            out.put(name, globals.materialise((TorchGlobals.TensorView) e.getValue(), name));
         }
     }
 
@@ -118,7 +132,7 @@ public final class TorchWeightsReader {
      * the Java stack nor make a chain of shared submodules expand exponentially.
      */
     private static void collectModule(Unpickler.PickledObject root, LinkedHashMap<String, TensorData> out,
-                                      String source) throws IOException {
+                                      TorchGlobals globals, long nameBudget, String source) throws IOException {
         // One shared path buffer, cut back on the way up, keeps deep trees linear in time.
         record Frame(Unpickler.PickledObject module, int prefixLength, Iterator<? extends Map.Entry<?, ?>> attributes) {
         }
@@ -137,18 +151,18 @@ public final class TorchWeightsReader {
                 continue;
             }
             Map.Entry<?, ?> e = frame.attributes().next();
-            if (e.getValue() instanceof TensorData t) {
+            if (e.getValue() instanceof TorchGlobals.TensorView t) {
                 String name = prefix.toString() + e.getKey();
                 nameChars += name.length();
-                out.put(name, t.withName(name));
+                out.put(name, globals.materialise(t, name));
             } else if (e.getValue() instanceof Unpickler.PickledObject child && onPath.add(child)) {
                 visits++;
                 prefix.append(e.getKey());
                 path.push(new Frame(child, prefix.length() + 1, attributes(child, prefix, source)));
                 prefix.append('.');
             }
-            if (visits > MAX_MODULE_VISITS || nameChars > MAX_NAME_CHARS) {
-                throw new IOException(source + ": TorchScript module tree is implausibly large or deep"
+            if (visits > MAX_MODULE_VISITS || nameChars > nameBudget) {
+                throw new BadModelException(source + ": TorchScript module tree is implausibly large or deep"
                         + " (corrupt or crafted file)");
             }
         }
@@ -157,7 +171,7 @@ public final class TorchWeightsReader {
     private static Iterator<? extends Map.Entry<?, ?>> attributes(Unpickler.PickledObject module, CharSequence path,
                                                                   String source) throws IOException {
         if (!(module.state instanceof Map<?, ?> attributes)) {
-            throw new IOException(source + ": TorchScript object " + module.className
+            throw new BadModelException(source + ": TorchScript object " + module.className
                     + (path.length() == 0 ? " (the root)" : " at '" + path + "'")
                     + " has a custom __getstate__, so its tensors cannot be named");
         }
@@ -180,7 +194,7 @@ public final class TorchWeightsReader {
         if (o instanceof List<?>) {
             return "a list or tuple";
         }
-        if (o instanceof TensorData) {
+        if (o instanceof TorchGlobals.TensorView) {
             return "a single tensor";
         }
         return o == null ? "None" : "a " + o.getClass().getSimpleName();

@@ -226,20 +226,32 @@ final class Unpickler {
         }
     }
 
-    /**
-     * A dict key as Python allows it: lists and dicts are unhashable there, and here hashing a list
-     * that holds itself (a crafted pickle) would recurse until the stack overflows.
-     */
     private Object hashable(Object key) throws IOException {
-        if (key instanceof ArrayList<?> || key instanceof Map<?, ?>) {
+        if (!isFlatKey(key)) {
             throw error("unhashable dict key " + describe(key));
         }
-        if (key instanceof List<?> tuple) { // tuples are built whole, so they cannot hold themselves
+        return key;
+    }
+
+    /**
+     * A dict key that can be hashed in bounded time: a scalar, or a tuple of scalars. Lists and
+     * dicts are unhashable in Python too; here hashing a list that holds itself (a crafted
+     * pickle) would recurse until the stack overflows, and so would a tuple nested a million
+     * deep, while tuples sharing tuples through the memo take exponential time. Torch's dicts
+     * are keyed by strings and ints.
+     */
+    static boolean isFlatKey(Object key) {
+        if (key instanceof ArrayList<?> || key instanceof Map<?, ?>) {
+            return false;
+        }
+        if (key instanceof List<?> tuple) {
             for (Object element : tuple) {
-                hashable(element);
+                if (element instanceof List<?> || element instanceof Map<?, ?>) {
+                    return false;
+                }
             }
         }
-        return key;
+        return true;
     }
 
     @SuppressWarnings("unchecked")
@@ -420,7 +432,8 @@ final class Unpickler {
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
-    private static String describe(Object o) {
+    /** The kind of a value, for messages: never its contents, which may be nested or shared without end. */
+    static String describe(Object o) {
         if (o == null) {
             return "None";
         }

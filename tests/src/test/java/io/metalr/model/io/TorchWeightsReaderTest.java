@@ -500,7 +500,7 @@ class TorchWeightsReaderTest {
         return e;
     }
 
-    private static byte[] floatBytes(ByteOrder order, float... values) {
+    static byte[] floatBytes(ByteOrder order, float... values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(order);
         for (float v : values) {
             b.putFloat(v);
@@ -556,7 +556,7 @@ class TorchWeightsReaderTest {
         return zip(edit.apply(unzip(archive)), deflate);
     }
 
-    private static byte[] zip(Map<String, byte[]> entries, boolean deflate) throws IOException {
+    static byte[] zip(Map<String, byte[]> entries, boolean deflate) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
@@ -578,7 +578,7 @@ class TorchWeightsReaderTest {
     }
 
     /** Writes pickle opcodes by hand, for files torch would never write. */
-    private static final class Pickle {
+    static final class Pickle {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         Pickle() {
@@ -655,19 +655,36 @@ class TorchWeightsReaderTest {
             return op('b');
         }
 
+        /** Any long: BININT1 when it fits, else LONG1 of 8 bytes. */
+        Pickle integer(long v) {
+            if (v >= 0 && v <= 255) {
+                return int1((int) v);
+            }
+            op(0x8a).op(8);
+            for (int i = 0; i < 8; i++) {
+                op((int) (v >>> (8 * i)) & 0xff);
+            }
+            return this;
+        }
+
         Pickle ints(long[] values) {
             mark();
             for (long v : values) {
-                int1((int) v);
+                integer(v);
             }
             return tuple();
         }
 
         /** _rebuild_tensor_v2(('storage', torch.FloatStorage, key, 'cpu', 16), offset, size, stride, False, OrderedDict()). */
         Pickle floatTensor(String key, int offset, long[] size, long[] stride) {
+            return floatTensor(key, 16, offset, size, stride);
+        }
+
+        /** The same over a storage of {@code numel} floats. */
+        Pickle floatTensor(String key, long numel, long offset, long[] size, long[] stride) {
             global("torch._utils", "_rebuild_tensor_v2").mark();
-            mark().str("storage").global("torch", "FloatStorage").str(key).str("cpu").int1(16).tuple().op('Q');
-            int1(offset).ints(size).ints(stride).op(0x89);
+            mark().str("storage").global("torch", "FloatStorage").str(key).str("cpu").integer(numel).tuple().op('Q');
+            integer(offset).ints(size).ints(stride).op(0x89);
             global("collections", "OrderedDict").emptyTuple().reduce();
             return tuple().reduce();
         }
