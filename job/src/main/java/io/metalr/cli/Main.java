@@ -26,7 +26,8 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("metalr: " + e.getMessage());
+            // an exception without a message still says what it was, never "metalr: null"
+            cmd.getErr().println("metalr: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return Failures.exitCode(e);
         });
         if (args.length == 0) {

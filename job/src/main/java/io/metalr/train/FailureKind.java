@@ -20,11 +20,18 @@ public enum FailureKind {
     INFRASTRUCTURE;
 
     public static FailureKind of(Throwable e) {
-        if (e instanceof TrainingDivergedException) {
-            return DIVERGED;
+        // a task's failure reaches the driver wrapped (SparkException, ExecutionException...): its cause decides
+        Throwable c = e;
+        for (int depth = 0; c != null && depth < 16; depth++, c = c.getCause()) {
+            if (c instanceof TrainingDivergedException) {
+                return DIVERGED;
+            }
+            if (c instanceof BadRecordException || c instanceof BadModelException) {
+                return DATA;
+            }
         }
         Throwable io = e instanceof UncheckedIOException u ? u.getCause() : e;
-        if (e instanceof BadRecordException || io instanceof BadModelException || io instanceof FileNotFoundException) {
+        if (io instanceof FileNotFoundException) {
             return DATA;
         }
         if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
