@@ -1,6 +1,7 @@
 package io.metalr.sweep;
 
 import io.metalr.data.read.DataPaths;
+import io.metalr.report.HadoopFiles;
 
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -51,11 +52,6 @@ final class SweepOutput {
     }
 
     private void replace(Path tmp, Path target) throws IOException {
-        if (fs.exists(target) && !fs.delete(target, true)) {
-            throw new IOException("cannot replace " + target);
-        }
-        if (!fs.rename(tmp, target)) {
-            throw new IOException("cannot rename " + tmp + " to " + target);
-        }
+        HadoopFiles.replace(fs, tmp, target);
     }
 }
