@@ -79,6 +79,12 @@ public final class CrashingFileSystem extends FilterFileSystem {
     }
 
     @Override
+    public boolean mkdirs(Path f) throws IOException {
+        change("mkdirs " + p(f));
+        return super.mkdirs(f);
+    }
+
+    @Override
     public boolean rename(Path src, Path dst) throws IOException {
         change("rename " + p(src) + " -> " + p(dst));
         if (objectStore && super.exists(dst)) {
