@@ -196,7 +196,10 @@ public final class TrainCommand implements Callable<Integer> {
             Checkpoint.deleteAll(checkpoints);
             return;
         }
-        List<Long> steps = resume ? List.of() : Checkpoint.completeSteps(checkpoints);
+        if (resume) {
+            return; // the trainer checks that they are this run's (their fingerprint)
+        }
+        List<Long> steps = Checkpoint.completeSteps(checkpoints);
         if (!steps.isEmpty()) {
             throw new IllegalArgumentException("run.dir " + run.path() + " holds the checkpoints of an unfinished run (the"
                     + " newest at step " + steps.get(0) + "): pass --resume to continue it, or --overwrite to start over"

@@ -1,10 +1,10 @@
 package io.metalr.spark;
 
+import com.typesafe.config.ConfigValue;
+
 import io.metalr.config.JobConfig;
 import io.metalr.data.FloatDigest;
 import io.metalr.data.ImageSet;
-
-import com.typesafe.config.ConfigValue;
 
 import java.util.ArrayList;
 import java.util.List;
