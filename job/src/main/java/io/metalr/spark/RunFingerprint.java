@@ -1,5 +1,6 @@
 package io.metalr.spark;
 
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 
 import io.metalr.config.JobConfig;
@@ -9,8 +10,10 @@ import io.metalr.data.ImageSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Everything that fixes a distributed run's trajectory, as readable key = value pairs, written
@@ -19,7 +22,7 @@ import java.util.TreeMap;
  * the same folder.
  *
  * <ul>
- *   <li>every configuration key except {@link #NOT_COUNTED};
+ *   <li>every key of reference.conf except {@link #NOT_COUNTED};
  *   <li>{@code distributed.shards} and {@code distributed.meta_mode} as the trainer runs them;
  *   <li>per split, its image count and a SHA-256 of its images after preprocessing (shape, labels,
  *       pixels, in order). The images are in memory anyway, so one pass over them is cheap next to
@@ -42,6 +45,13 @@ public record RunFingerprint(SortedMap<String, String> values) {
     static final List<String> NOT_COUNTED = List.of("run.dir", "train.log_every", "train.checkpoint_every",
             "train.keep_checkpoints", "distributed.master", "device", "sweep");
 
+    /**
+     * The job's own keys, those of reference.conf: a loaded config also carries the JVM's system
+     * properties (the command line, the app name, ...), which differ between two drivers of one run.
+     */
+    private static final Set<String> JOB_KEYS = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf")
+            .entrySet().stream().map(Map.Entry::getKey).collect(Collectors.toUnmodifiableSet());
+
     public RunFingerprint {
         values = new TreeMap<>(values);
     }
@@ -51,7 +61,7 @@ public record RunFingerprint(SortedMap<String, String> values) {
             ImageSet train, ImageSet val, ImageSet test) {
         SortedMap<String, String> v = new TreeMap<>();
         for (Map.Entry<String, ConfigValue> e : cfg.raw().entrySet()) {
-            if (counted(e.getKey())) {
+            if (JOB_KEYS.contains(e.getKey()) && counted(e.getKey())) {
                 v.put(e.getKey(), text(e.getValue().unwrapped()));
             }
         }

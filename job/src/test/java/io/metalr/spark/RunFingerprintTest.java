@@ -47,6 +47,15 @@ class RunFingerprintTest {
     }
 
     @Test
+    void onlyTheJobsKeysCountNotTheJvmsSystemProperties() {
+        // a loaded config carries every system property: two drivers of one run differ in some
+        assertTrue(cfg().raw().hasPath("java.version"), "the premise");
+        assertTrue(A.values().keySet().stream().noneMatch(k -> k.startsWith("java.") || k.startsWith("sun.")
+                || k.startsWith("user.")), A.values().keySet().toString());
+        assertTrue(A.values().containsKey("train.lr") && A.values().containsKey("meta.hyper_lr"));
+    }
+
+    @Test
     void whereItRunsWhatItLogsAndHowOftenItSavesDoNotCount() {
         RunFingerprint b = of(cfg("train.lr = 0.01", "run.dir = \"/elsewhere\"", "train.log_every = 1",
                 "train.checkpoint_every = 7", "train.keep_checkpoints = 5", "device = cpu", "distributed.master = \"local[2]\"",
