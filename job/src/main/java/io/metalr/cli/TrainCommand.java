@@ -12,6 +12,7 @@ import io.metalr.report.RunDirectory;
 import io.metalr.report.RunOutputs;
 import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
+import io.metalr.spark.Checkpoint;
 import io.metalr.spark.DistributedTrainer;
 import io.metalr.spark.MetaMode;
 import io.metalr.spark.SparkSessions;
@@ -42,8 +43,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue a distributed run from the newest checkpoint in run.dir/checkpoints")
     boolean resume;
 
-    @Option(names = "--overwrite", description = "replace the finished run in run.dir (one with _SUCCESS); without it, "
-            + "a finished run directory is refused")
+    @Option(names = "--overwrite", description = "replace the run in run.dir: a finished one (with _SUCCESS), or an "
+            + "unfinished one's checkpoints; without it, both are refused")
     boolean overwrite;
 
     @Override
@@ -127,6 +128,9 @@ public final class TrainCommand implements Callable<Integer> {
                 out.bestEpoch() + 1, out.bestVal().accuracy(), out.bestVal().macroAuc(),
                 out.test().accuracy(), out.test().macroAuc(), out.steps(), out.seconds());
         if (run != null) {
+            if (resume) {
+                run.writeText(RunDirectory.CONFIG, cfg.render());
+            }
             RunOutputs.writeTrainedRun(run, cfg, setup, data, out, metrics);
             System.out.println("wrote " + run.path());
         }
@@ -162,7 +166,11 @@ public final class TrainCommand implements Callable<Integer> {
         return cv;
     }
 
-    /** The run directory of {@code run.dir}, checked and with the config written; null when run.dir is empty. */
+    /**
+     * The run directory of {@code run.dir}, checked and with the config written; null when run.dir
+     * is empty. A resumed run keeps the config of the run it continues until its checkpoint's
+     * fingerprint has been checked: {@link #run} writes it at the end.
+     */
     private static RunDirectory startRunDirectory(JobConfig cfg, boolean resume, boolean overwrite) throws IOException {
         String dir = cfg.string("run.dir").trim();
         if (dir.isEmpty()) {
@@ -170,7 +178,32 @@ public final class TrainCommand implements Callable<Integer> {
         }
         RunDirectory run = RunDirectory.at(dir);
         run.prepare(overwrite, resume);
-        run.writeText(RunDirectory.CONFIG, cfg.render());
+        claimCheckpoints(run, resume, overwrite);
+        if (!resume) {
+            run.writeText(RunDirectory.CONFIG, cfg.render());
+        }
         return run;
+    }
+
+    /**
+     * The checkpoints an unfinished run left in the run directory belong to that run: a new run
+     * starts there only with {@code --overwrite} (which deletes them), else it would leave them for a
+     * later --resume to mix with its own, or to continue instead of it; --resume continues them.
+     */
+    static void claimCheckpoints(RunDirectory run, boolean resume, boolean overwrite) throws IOException {
+        String checkpoints = run.path() + "/" + RunDirectory.CHECKPOINTS;
+        if (overwrite) {
+            Checkpoint.deleteAll(checkpoints);
+            return;
+        }
+        if (resume) {
+            return; // the trainer checks that they are this run's (their fingerprint)
+        }
+        List<Long> steps = Checkpoint.completeSteps(checkpoints);
+        if (!steps.isEmpty()) {
+            throw new IllegalArgumentException("run.dir " + run.path() + " holds the checkpoints of an unfinished run (the"
+                    + " newest at step " + steps.get(0) + "): pass --resume to continue it, or --overwrite to start over"
+                    + " (deleting them), or choose another run.dir");
+        }
     }
 }

@@ -150,6 +150,14 @@ public final class ImageSet implements java.io.Serializable {
     }
 
     /**
+     * Adds this set's shape, labels and pixels (after preprocessing) to {@code d}: the same images
+     * in the same order give the same digest, so a run can tell whether its data changed.
+     */
+    public FloatDigest digestInto(FloatDigest d) {
+        return d.add(channels).add(height).add(width).add(numClasses).add(labels).add(pixels);
+    }
+
+    /**
      * A training batch with augmentation: each image is cropped, resized back and maybe flipped as
      * {@code augmenter} draws for (seed, epoch, image index), so a rerun or a retried task sees
      * the same pixels.

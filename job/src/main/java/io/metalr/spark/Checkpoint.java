@@ -1,8 +1,10 @@
 package io.metalr.spark;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.metalr.data.read.DataPaths;
+import io.metalr.report.HadoopFiles;
 
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -28,9 +31,12 @@ import java.util.function.Consumer;
  *
  * <p>Written into a temporary directory that is renamed to {@code step-NNNNNNNNN}, and only then
  * marked {@code _COMPLETE}: on s3a a rename copies object by object, so a marker written before it
- * could arrive without the tensors. Readers take only marked checkpoints, and fall back to the one
- * before when the newest cannot be read. Each holds the best weights so far, so keeping the newest
- * few ({@code train.keep_checkpoints}) keeps the best too.
+ * could arrive without the tensors. A checkpoint of the same step already there is replaced through
+ * a backup ({@link HadoopFiles#replace}), never deleted first. Readers take only marked checkpoints,
+ * and fall back to the one before when the newest cannot be read. Each holds the best weights so
+ * far, so keeping the newest few ({@code train.keep_checkpoints}) keeps the best too. Each also
+ * holds the {@link RunFingerprint} of the run that wrote it ({@value #FINGERPRINT}, readable JSON;
+ * null when read from a checkpoint written before fingerprints were recorded).
  */
 public record Checkpoint(
         long step,
@@ -42,16 +48,20 @@ public record Checkpoint(
         Map<String, float[]> optimizerState,
         Map<String, long[]> optimizerShapes,
         int bestEpoch,
-        Map<String, float[]> bestTensors) {
+        Map<String, float[]> bestTensors,
+        RunFingerprint fingerprint) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "step-";
     private static final String COMPLETE = "_COMPLETE";
+    static final String FINGERPRINT = "fingerprint.json";
 
     /** Writes this checkpoint under {@code dir}; returns its path. */
     public String write(String dir) throws IOException {
-        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
-        Path root = new Path(DataPaths.toPath(dir).toString());
+        return write(DataPaths.fileSystem(dir, DataPaths.configuration()), root(dir));
+    }
+
+    String write(FileSystem fs, Path root) throws IOException {
         Path tmp = new Path(root, "_tmp-" + PREFIX + step + "-" + System.nanoTime());
         Path done = new Path(root, String.format("%s%09d", PREFIX, step));
         fs.mkdirs(tmp);
@@ -69,20 +79,19 @@ public record Checkpoint(
         try (FSDataOutputStream out = fs.create(new Path(tmp, "state.json"), true)) {
             JSON.writeValue((java.io.OutputStream) out, meta);
         }
-        if (fs.exists(done)) {
-            fs.delete(done, true);
+        if (fingerprint != null) {
+            try (FSDataOutputStream out = fs.create(new Path(tmp, FINGERPRINT), true)) {
+                JSON.writerWithDefaultPrettyPrinter().writeValue((java.io.OutputStream) out, fingerprint.values());
+            }
         }
-        if (!fs.rename(tmp, done)) {
-            throw new IOException("could not rename checkpoint " + tmp + " to " + done);
-        }
-        fs.create(new Path(done, COMPLETE), true).close();
+        HadoopFiles.replace(fs, tmp, done, COMPLETE); // renamed in, then marked
         return done.toString();
     }
 
     /** Deletes all but the newest {@code keep} complete checkpoints under {@code dir}. */
     public static void prune(String dir, int keep) throws IOException {
         FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
-        List<Path> complete = completeNewestFirst(fs, new Path(DataPaths.toPath(dir).toString()));
+        List<Path> complete = completeNewestFirst(fs, root(dir));
         for (Path old : complete.subList(Math.min(keep, complete.size()), complete.size())) {
             fs.delete(old, true);
         }
@@ -91,7 +100,7 @@ public record Checkpoint(
     /** Deletes the temporary folders that writers killed mid-write left under {@code dir}. */
     public static void removeTemporary(String dir) throws IOException {
         FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
-        Path root = new Path(DataPaths.toPath(dir).toString());
+        Path root = root(dir);
         if (fs.exists(root)) {
             for (FileStatus st : fs.listStatus(root)) {
                 if (st.getPath().getName().startsWith("_tmp-")) {
@@ -101,13 +110,31 @@ public record Checkpoint(
         }
     }
 
+    /** The steps of the complete checkpoints under {@code dir}, newest first; empty when there are none. */
+    public static List<Long> completeSteps(String dir) throws IOException {
+        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
+        return completeNewestFirst(fs, root(dir)).stream().map(p -> Long.parseLong(p.getName().substring(PREFIX.length()))).toList();
+    }
+
+    /** Deletes every checkpoint under {@code dir}, and the folder. */
+    public static void deleteAll(String dir) throws IOException {
+        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
+        Path root = root(dir);
+        if (fs.exists(root) && !fs.delete(root, true)) {
+            throw new IOException("could not delete the checkpoints in " + root);
+        }
+    }
+
     /**
      * The newest complete checkpoint under {@code dir} that can be read, if any; one that cannot
      * (a file lost or cut short) is reported on {@code warn} and the one before it is taken.
      */
     public static Optional<Checkpoint> newest(String dir, Consumer<String> warn) throws IOException {
-        FileSystem fs = DataPaths.fileSystem(dir, DataPaths.configuration());
-        for (Path p : completeNewestFirst(fs, new Path(DataPaths.toPath(dir).toString()))) {
+        return newest(DataPaths.fileSystem(dir, DataPaths.configuration()), root(dir), warn);
+    }
+
+    static Optional<Checkpoint> newest(FileSystem fs, Path root, Consumer<String> warn) throws IOException {
+        for (Path p : completeNewestFirst(fs, root)) {
             try {
                 return Optional.of(read(fs, p));
             } catch (IOException | RuntimeException e) {
@@ -117,15 +144,28 @@ public record Checkpoint(
         return Optional.empty();
     }
 
-    /** The marked checkpoints under {@code root}, newest first (names sort by step). */
+    private static Path root(String dir) {
+        return new Path(DataPaths.toPath(dir).toString());
+    }
+
+    /**
+     * The marked checkpoints under {@code root}, newest first (names sort by step); first repairs
+     * what a writer that died while replacing a checkpoint left ({@link HadoopFiles#recover}).
+     */
     private static List<Path> completeNewestFirst(FileSystem fs, Path root) throws IOException {
         List<Path> out = new ArrayList<>();
         if (!fs.exists(root)) {
             return out;
         }
         for (FileStatus st : fs.listStatus(root)) {
+            String target = HadoopFiles.backedUpName(st.getPath().getName());
+            if (target != null && target.startsWith(PREFIX)) {
+                HadoopFiles.recover(fs, new Path(root, target), COMPLETE);
+            }
+        }
+        for (FileStatus st : fs.listStatus(root)) {
             String name = st.getPath().getName();
-            if (st.isDirectory() && name.startsWith(PREFIX) && fs.exists(new Path(st.getPath(), COMPLETE))) {
+            if (st.isDirectory() && name.matches(PREFIX + "\\d+") && fs.exists(new Path(st.getPath(), COMPLETE))) {
                 out.add(st.getPath());
             }
         }
@@ -144,10 +184,17 @@ public record Checkpoint(
                 shapes.put(k, v.stream().mapToLong(Number::longValue).toArray()));
         double[] lr = ((java.util.List<Number>) meta.get("lr")).stream().mapToDouble(Number::doubleValue).toArray();
         Map<String, float[]> best = readTensors(fs, new Path(dir, "best.bin"));
+        RunFingerprint fingerprint = null;
+        Path fp = new Path(dir, FINGERPRINT);
+        if (fs.exists(fp)) {
+            try (InputStream in = fs.open(fp)) {
+                fingerprint = new RunFingerprint(new TreeMap<>(JSON.readValue(in, new TypeReference<Map<String, String>>() { })));
+            }
+        }
         return new Checkpoint(((Number) meta.get("step")).longValue(), ((Number) meta.get("epoch")).intValue(),
                 ((Number) meta.get("step_in_epoch")).intValue(), lr, ((Number) meta.get("optimizer_step")).longValue(),
                 readTensors(fs, new Path(dir, "tensors.bin")), readTensors(fs, new Path(dir, "optimizer.bin")), shapes,
-                ((Number) meta.get("best_epoch")).intValue(), best.isEmpty() ? null : best);
+                ((Number) meta.get("best_epoch")).intValue(), best.isEmpty() ? null : best, fingerprint);
     }
 
     /** Named float tensors: count, then (name, length, values) each; exact and engine-free. */

@@ -80,7 +80,8 @@ public final class DistributedTrainer {
 
     /**
      * Checkpoints every {@code every} steps (0: only at the end of each epoch) into {@code dir} (any
-     * Hadoop path); with {@code resume} a run continues from the newest complete checkpoint there.
+     * Hadoop path); with {@code resume} a run continues from the newest complete checkpoint there,
+     * which must have been written by this same run ({@link RunFingerprint}).
      */
     public DistributedTrainer withCheckpoints(String dir, int every, boolean resume) {
         this.checkpointDir = dir;
@@ -145,6 +146,8 @@ public final class DistributedTrainer {
         try (Weights weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
                 ModelState state = new ModelState(spec, setup.groups(), weights)) {
             removeTemporaryCheckpoints();
+            RunFingerprint fingerprint = checkpointDir == null ? null
+                    : RunFingerprint.of(cfg, shardCount, mode, setup.initial(), train, val, test);
             java.util.Optional<Checkpoint> restored = resume && checkpointDir != null
                     ? newestCheckpoint() : java.util.Optional.empty();
             if (resume && restored.isEmpty()) {
@@ -153,6 +156,7 @@ public final class DistributedTrainer {
             }
             if (restored.isPresent()) {
                 Checkpoint c = restored.get();
+                refuseAnotherRun(c, fingerprint);
                 weights.load(c.tensors());
                 state.optimizer().loadState(c.optimizerState(), c.optimizerStep(), c.optimizerShapes());
                 System.arraycopy(c.lr(), 0, lr, 0, lr.length);
@@ -243,7 +247,7 @@ public final class DistributedTrainer {
                                 started, batchSize * shardCount));
                     }
                     if (checkpointDir != null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) {
-                        checkpoint(state, lr, step + 1, epoch, s + 1, bestEpoch, best);
+                        checkpoint(state, lr, step + 1, epoch, s + 1, bestEpoch, best, fingerprint);
                     }
                 }
                 ClassificationMetrics v = Evaluator.evaluate(weights, val, cfg.integer("train.eval_batch_size"));
@@ -254,7 +258,7 @@ public final class DistributedTrainer {
                     bestEpoch = epoch;
                 }
                 if (checkpointDir != null) {
-                    checkpoint(state, lr, step, epoch + 1, 0, bestEpoch, best);
+                    checkpoint(state, lr, step, epoch + 1, 0, bestEpoch, best, fingerprint);
                 }
                 log.accept(Progress.epochLine(history.get(history.size() - 1), epochs));
             }
@@ -293,6 +297,24 @@ public final class DistributedTrainer {
         }
     }
 
+    /**
+     * A checkpoint continues only the run that wrote it: another config, other data, another shard
+     * count or other initial weights make another trajectory, which --resume must not splice on.
+     */
+    private void refuseAnotherRun(Checkpoint c, RunFingerprint now) {
+        if (c.fingerprint() == null) {
+            throw new IllegalArgumentException("--resume: the checkpoint of step " + c.step() + " in " + checkpointDir
+                    + " records no run fingerprint (" + Checkpoint.FINGERPRINT + "; written by an older version), so it cannot"
+                    + " be told apart from another run's; pass --overwrite to start over");
+        }
+        List<String> differ = c.fingerprint().differences(now);
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException("--resume: the checkpoint of step " + c.step() + " in " + checkpointDir
+                    + " was written by another run; it differs in " + String.join("; ", differ)
+                    + ". Resume with the config and data it was written with, or pass --overwrite to start over");
+        }
+    }
+
     private java.util.Optional<Checkpoint> newestCheckpoint() {
         try {
             return Checkpoint.newest(checkpointDir, log);
@@ -302,13 +324,13 @@ public final class DistributedTrainer {
     }
 
     private void checkpoint(ModelState state, double[] lr, long step, int epoch, int stepInEpoch,
-            int bestEpoch, Map<String, float[]> best) {
+            int bestEpoch, Map<String, float[]> best, RunFingerprint fingerprint) {
         Weights weights = state.weights();
         Optimizer opt = state.optimizer();
         Map<String, float[]> optState = opt.stateToHost();
         try {
             new Checkpoint(step, epoch, stepInEpoch, lr.clone(), opt.step(), weights.toHost(), optState, state.shapes(optState),
-                    bestEpoch, best)
+                    bestEpoch, best, fingerprint)
                     .write(checkpointDir);
             Checkpoint.prune(checkpointDir, cfg.integer("train.keep_checkpoints"));
         } catch (java.io.IOException e) {

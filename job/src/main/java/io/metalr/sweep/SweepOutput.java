@@ -119,11 +119,6 @@ final class SweepOutput {
     }
 
     private void replace(Path tmp, Path target) throws IOException {
-        if (fs.exists(target) && !fs.delete(target, true)) {
-            throw new IOException("cannot replace " + target);
-        }
-        if (!fs.rename(tmp, target)) {
-            throw new IOException("cannot rename " + tmp + " to " + target);
-        }
+        HadoopFiles.replace(fs, tmp, target);
     }
 }

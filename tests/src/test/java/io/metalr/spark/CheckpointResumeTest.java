@@ -36,8 +36,12 @@ class CheckpointResumeTest {
             "train.select_metric = loss", "train.log_every = 0", "meta.hold_head_epochs = 0", "meta.hyper_lr = 5")));
 
     private Trainer.Outcome run(String checkpoints, boolean resume, long dieAtStep) {
+        return run(checkpoints, resume, dieAtStep, 5);
+    }
+
+    private Trainer.Outcome run(String checkpoints, boolean resume, long dieAtStep, long trainSeed) {
         RunSetup setup = RunSetup.from(CFG, 1, 3);
-        ImageSet train = SyntheticImages.generate("blobs", 3, 80, 1, 12, 5);
+        ImageSet train = SyntheticImages.generate("blobs", 3, 80, 1, 12, trainSeed);
         ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
         return new DistributedTrainer(CFG, setup, MetaMode.GLOBAL, 2, s -> { })
                 .withCheckpoints(checkpoints, 3, resume)
@@ -57,6 +61,9 @@ class CheckpointResumeTest {
         // debris of a crash in the middle of writing: neither may be read
         Files.createDirectories(dir.resolve("b").resolve("_tmp-step-9-123"));
         Files.createDirectories(dir.resolve("b").resolve("step-000000009"));
+        // the same config over other training images is another run: refused, naming what differs
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> run(b, true, -1, 55));
+        assertTrue(other.getMessage().contains("differs in data.sha256.train: "), other.getMessage());
         Trainer.Outcome resumed = run(b, true, -1);
 
         assertEquals(undisturbed.steps(), resumed.steps());
@@ -76,7 +83,7 @@ class CheckpointResumeTest {
         String uri = dir.resolve("d").toUri().toString();
         for (long step : new long[] {3, 6}) {
             new Checkpoint(step, 0, (int) step, new double[] {1e-3}, step, java.util.Map.of("w", new float[] {step}),
-                    java.util.Map.of(), java.util.Map.of(), 0, null).write(uri);
+                    java.util.Map.of(), java.util.Map.of(), 0, null, null).write(uri);
         }
         java.nio.file.Path tensors = dir.resolve("d").resolve("step-000000006").resolve("tensors.bin");
         Files.write(tensors, java.util.Arrays.copyOf(Files.readAllBytes(tensors), 5)); // cut short
@@ -93,7 +100,7 @@ class CheckpointResumeTest {
         String uri = dir.resolve("c").toUri().toString();
         Checkpoint c = new Checkpoint(12, 1, 2, new double[] {1e-3, 2e-3}, 12,
                 java.util.Map.of("w", new float[] {1, 2, 3}), java.util.Map.of("w#exp_avg", new float[] {4, 5, 6}),
-                java.util.Map.of("w#exp_avg", new long[] {3}), 0, null);
+                java.util.Map.of("w#exp_avg", new long[] {3}), 0, null, null);
         c.write(uri);
         Checkpoint back = Checkpoint.newest(uri, w -> { }).orElseThrow();
         assertEquals(12, back.step());

@@ -1,0 +1,133 @@
+package io.metalr.spark;
+
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+
+import io.metalr.config.JobConfig;
+import io.metalr.data.FloatDigest;
+import io.metalr.data.ImageSet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Everything that fixes a distributed run's trajectory, as readable key = value pairs, written
+ * with each of its checkpoints: {@code --resume} continues a checkpoint only when the run resuming
+ * it has the same fingerprint, so it can never continue another run that left its checkpoints in
+ * the same folder.
+ *
+ * <ul>
+ *   <li>every key of reference.conf except {@link #NOT_COUNTED};
+ *   <li>{@code distributed.shards} and {@code distributed.meta_mode} as the trainer runs them;
+ *   <li>per split, its image count and a SHA-256 of its images after preprocessing (shape, labels,
+ *       pixels, in order). The images are in memory anyway, so one pass over them is cheap next to
+ *       an epoch; unlike file sizes or modification times it changes exactly when what training
+ *       reads changes (a copy of the data to another file system keeps it, a re-export with other
+ *       pixels or another split does not);
+ *   <li>the model's parameter count and a SHA-256 of its initial weights, which covers the
+ *       architecture, {@code model.pretrained}'s content (not only its path), the replaced head
+ *       and {@code model.init_seed}.
+ * </ul>
+ */
+public record RunFingerprint(SortedMap<String, String> values) {
+
+    /**
+     * Keys that say where a run computes, what it logs and how often it saves, never what it
+     * computes: a resume may change them. {@code device} is here because {@code auto} resolves per
+     * machine, and continuing a run on other hardware is still the same run (its steps agree up to
+     * float rounding). Sweep keys are the sweep command's, not a training run's.
+     */
+    static final List<String> NOT_COUNTED = List.of("run.dir", "train.log_every", "train.checkpoint_every",
+            "train.keep_checkpoints", "distributed.master", "device", "sweep");
+
+    /**
+     * The job's own keys, those of reference.conf: a loaded config also carries the JVM's system
+     * properties (the command line, the app name, ...), which differ between two drivers of one run.
+     */
+    private static final Set<String> JOB_KEYS = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf")
+            .entrySet().stream().map(Map.Entry::getKey).collect(Collectors.toUnmodifiableSet());
+
+    public RunFingerprint {
+        values = new TreeMap<>(values);
+    }
+
+    /** The fingerprint of a run with this config, shard count, meta mode, initial weights and splits ({@code test} may be null). */
+    public static RunFingerprint of(JobConfig cfg, int shards, MetaMode mode, Map<String, float[]> initial,
+            ImageSet train, ImageSet val, ImageSet test) {
+        SortedMap<String, String> v = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> e : cfg.raw().entrySet()) {
+            if (JOB_KEYS.contains(e.getKey()) && counted(e.getKey())) {
+                v.put(e.getKey(), text(e.getValue().unwrapped()));
+            }
+        }
+        v.put("distributed.shards", Integer.toString(shards));
+        v.put("distributed.meta_mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+        split(v, "train", train);
+        split(v, "val", val);
+        split(v, "test", test);
+        FloatDigest weights = new FloatDigest();
+        long count = 0;
+        for (Map.Entry<String, float[]> e : initial.entrySet()) {
+            weights.add(e.getKey()).add(e.getValue());
+            count += e.getValue().length;
+        }
+        v.put("model.parameters", Long.toString(count));
+        v.put("model.initial_weights_sha256", weights.hex());
+        return new RunFingerprint(v);
+    }
+
+    /**
+     * What differs from {@code now}, one "key: old in the checkpoint, new now" entry per key,
+     * sorted by key; empty when the two runs are the same run.
+     */
+    public List<String> differences(RunFingerprint now) {
+        TreeMap<String, String> keys = new TreeMap<>(values);
+        keys.putAll(now.values);
+        List<String> out = new ArrayList<>();
+        for (String k : keys.keySet()) {
+            String was = values.get(k);
+            String is = now.values.get(k);
+            if (!java.util.Objects.equals(was, is)) {
+                out.add(k + ": " + shown(was) + " in the checkpoint, " + shown(is) + " now");
+            }
+        }
+        return out;
+    }
+
+    private static boolean counted(String key) {
+        for (String k : NOT_COUNTED) {
+            if (key.equals(k) || key.startsWith(k + ".")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void split(SortedMap<String, String> v, String name, ImageSet set) {
+        if (set != null) {
+            v.put("data.images." + name, Integer.toString(set.size()));
+            v.put("data.sha256." + name, set.digestInto(new FloatDigest()).hex());
+        }
+    }
+
+    /** A config value as text; a whole number the same whether written 1 or 1.0. */
+    private static String text(Object value) {
+        if (value instanceof List<?> list) {
+            return list.stream().map(RunFingerprint::text).toList().toString();
+        }
+        if (value instanceof Number n) {
+            double d = n.doubleValue();
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        }
+        return String.valueOf(value);
+    }
+
+    private static String shown(String v) {
+        return v == null ? "(absent)" : v.isEmpty() ? "\"\"" : v;
+    }
+}
