@@ -40,10 +40,11 @@ public record RunFingerprint(SortedMap<String, String> values) {
      * Keys that say where a run computes, what it logs and how often it saves, never what it
      * computes: a resume may change them. {@code device} is here because {@code auto} resolves per
      * machine, and continuing a run on other hardware is still the same run (its steps agree up to
-     * float rounding). Sweep keys are the sweep command's, not a training run's.
+     * float rounding). Sweep keys are the sweep command's, not a training run's; report keys only
+     * name records in the outputs.
      */
     static final List<String> NOT_COUNTED = List.of("run.dir", "train.log_every", "train.checkpoint_every",
-            "train.keep_checkpoints", "distributed.master", "device", "sweep");
+            "train.keep_checkpoints", "distributed.master", "device", "sweep", "report");
 
     /**
      * The job's own keys, those of reference.conf: a loaded config also carries the JVM's system

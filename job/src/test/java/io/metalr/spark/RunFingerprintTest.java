@@ -56,10 +56,10 @@ class RunFingerprintTest {
     }
 
     @Test
-    void whereItRunsWhatItLogsAndHowOftenItSavesDoNotCount() {
+    void whereItRunsWhatItLogsHowItNamesRecordsAndHowOftenItSavesDoNotCount() {
         RunFingerprint b = of(cfg("train.lr = 0.01", "run.dir = \"/elsewhere\"", "train.log_every = 1",
                 "train.checkpoint_every = 7", "train.keep_checkpoints = 5", "device = cpu", "distributed.master = \"local[2]\"",
-                "sweep.seeds = [1, 2]"), 2, weights(1), TRAIN);
+                "sweep.seeds = [1, 2]", "report.record_ids = hashed"), 2, weights(1), TRAIN);
         assertEquals(List.of(), A.differences(b));
     }
 
