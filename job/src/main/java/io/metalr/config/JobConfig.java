@@ -25,6 +25,9 @@ import java.util.Map;
  */
 public final class JobConfig {
 
+    private static final java.util.Set<String> REFERENCE_SECTIONS = java.util.Set.copyOf(
+            ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf").root().keySet());
+
     private final Config config;
 
     private JobConfig(Config config) {
@@ -125,20 +128,24 @@ public final class JobConfig {
     }
 
     /**
-     * The resolved configuration as HOCON, for the run directory: the job's sections only. The
-     * defaults come with the JVM's system properties, which hold the whole command line
-     * ({@code sun.java.command}: a predict's input paths, say), the user's name and home: no
-     * part of a run's config, and not for its outputs.
+     * The job's own settings, the sections of reference.conf. A loaded config also carries the
+     * JVM's system properties, which hold the whole command line ({@code sun.java.command}: a
+     * predict's input paths, say), the user's name and home: no part of a run's config, not for
+     * its outputs, and different between two drivers of one run.
      */
-    public String render() {
-        Config own = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf");
+    public Config own() {
         ConfigObject root = config.root();
         for (String key : config.root().keySet()) {
-            if (!own.root().containsKey(key)) {
+            if (!REFERENCE_SECTIONS.contains(key)) {
                 root = root.withoutKey(key);
             }
         }
-        return root.render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+        return root.toConfig();
+    }
+
+    /** The resolved configuration as HOCON, for the run directory: the job's sections only. */
+    public String render() {
+        return own().root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     }
 
     public String string(String key) {

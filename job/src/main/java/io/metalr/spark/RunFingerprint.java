@@ -1,6 +1,5 @@
 package io.metalr.spark;
 
-import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 
 import io.metalr.config.JobConfig;
@@ -10,10 +9,8 @@ import io.metalr.data.ImageSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * Everything that fixes a distributed run's trajectory, as readable key = value pairs, written
@@ -46,13 +43,6 @@ public record RunFingerprint(SortedMap<String, String> values) {
     static final List<String> NOT_COUNTED = List.of("run.dir", "train.log_every", "train.checkpoint_every",
             "train.keep_checkpoints", "distributed.master", "device", "sweep", "report");
 
-    /**
-     * The job's own keys, those of reference.conf: a loaded config also carries the JVM's system
-     * properties (the command line, the app name, ...), which differ between two drivers of one run.
-     */
-    private static final Set<String> JOB_KEYS = ConfigFactory.parseResources(JobConfig.class.getClassLoader(), "reference.conf")
-            .entrySet().stream().map(Map.Entry::getKey).collect(Collectors.toUnmodifiableSet());
-
     public RunFingerprint {
         values = new TreeMap<>(values);
     }
@@ -61,8 +51,8 @@ public record RunFingerprint(SortedMap<String, String> values) {
     public static RunFingerprint of(JobConfig cfg, int shards, MetaMode mode, Map<String, float[]> initial,
             ImageSet train, ImageSet val, ImageSet test) {
         SortedMap<String, String> v = new TreeMap<>();
-        for (Map.Entry<String, ConfigValue> e : cfg.raw().entrySet()) {
-            if (JOB_KEYS.contains(e.getKey()) && counted(e.getKey())) {
+        for (Map.Entry<String, ConfigValue> e : cfg.own().entrySet()) {
+            if (counted(e.getKey())) {
                 v.put(e.getKey(), text(e.getValue().unwrapped()));
             }
         }

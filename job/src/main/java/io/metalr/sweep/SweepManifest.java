@@ -54,7 +54,7 @@ record SweepManifest(TreeMap<String, String> config, List<String> trials, TreeMa
     /** The manifest of {@code trials} over {@code base}; looks up the files they read. */
     static SweepManifest of(JobConfig base, List<Trial> trials) throws IOException {
         TreeMap<String, String> config = new TreeMap<>();
-        for (Map.Entry<String, ConfigValue> e : base.raw().entrySet()) {
+        for (Map.Entry<String, ConfigValue> e : base.own().entrySet()) { // not the JVM's system properties
             if (!e.getKey().startsWith("sweep.") && !NOT_FIXING.contains(e.getKey())) {
                 config.put(e.getKey(), e.getValue().render(ConfigRenderOptions.concise()));
             }
