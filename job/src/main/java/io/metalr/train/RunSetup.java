@@ -1,6 +1,7 @@
 package io.metalr.train;
 
 import io.metalr.config.JobConfig;
+import io.metalr.data.read.DataPaths;
 import io.metalr.groups.LayerGroups;
 import io.metalr.model.Models;
 import io.metalr.model.Pretrained;
@@ -9,11 +10,10 @@ import io.metalr.nn.Initializer;
 import io.metalr.nn.Network;
 import io.metalr.nn.ParamSpec;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -35,9 +35,10 @@ public record RunSetup(Network net, LayerGroups groups, StrategyPlan plan, Linke
         if (!plan.pretrained() || pretrained.isEmpty()) {
             initial = fresh(net, seed);
         } else {
-            try (InputStream in = Files.newInputStream(Path.of(pretrained))) {
+            // through the Hadoop FileSystem: the weights may live on hdfs:// or s3a:// like the data
+            try (InputStream in = DataPaths.open(pretrained)) {
                 initial = Pretrained.fit(net, WeightFiles.read(in, pretrained), cfg.bool("model.replace_head"), seed, pretrained);
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (FileNotFoundException e) {
                 throw new IllegalArgumentException("model.pretrained: no such file " + pretrained, e);
             } catch (IOException e) {
                 throw new UncheckedIOException("model.pretrained: cannot read " + pretrained + ": " + e.getMessage(), e);
