@@ -44,7 +44,9 @@ import org.apache.spark.sql.types.StructField;
  * from 1 in the order Spark reads them.
  *
  * <p>Parquet goes through {@code SparkSession.active()} when there is one, else a {@code local[1]}
- * session built here and left running (see {@link SparkTables#session()}).
+ * session built here and left running (see {@link SparkTables#session()}), after every value has
+ * been decoded once on this thread ({@link ParquetCheck}): a corrupt file is a bad record naming it,
+ * not an {@link OutOfMemoryError} in a Spark task.
  */
 public final class ManifestReader {
 
@@ -65,12 +67,24 @@ public final class ManifestReader {
 
     public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
             Configuration conf) throws IOException {
+        return read(path, onBad, sameShape, classNames, DataLimits.DEFAULTS, conf);
+    }
+
+    /** Reads the manifest and its images; the manifest, an image or a volume over {@code limits} is refused. */
+    public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
+            DataLimits limits, Configuration conf) throws IOException {
         if (!DataPaths.exists(path, conf)) {
             throw new FileNotFoundException(path + ": no such manifest");
         }
         String name = DataPaths.name(path);
-        List<Row5> rows = isParquet(path, conf) ? parquetRows(path) : csvRows(path, name, conf);
-        return toSamples(rows, path, name, onBad, sameShape, classNames, conf);
+        List<Row5> rows;
+        if (isParquet(path, conf)) {
+            ParquetCheck.check(path, limits.maxFileBytes(), conf);
+            rows = parquetRows(path);
+        } else {
+            rows = csvRows(path, name, limits, conf);
+        }
+        return toSamples(rows, path, name, onBad, sameShape, classNames, limits, conf);
     }
 
     /** One manifest row: its number (for messages) and its five fields as text (null = absent). */
@@ -98,17 +112,15 @@ public final class ManifestReader {
 
     // ---------------------------------------------------------------- CSV
 
-    private static List<Row5> csvRows(String path, String name, Configuration conf) throws IOException {
-        String text;
-        try (InputStream in = DataPaths.openMaybeGunzip(path, conf)) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    private static List<Row5> csvRows(String path, String name, DataLimits limits, Configuration conf)
+            throws IOException {
+        String text = new String(DataPaths.readData(path, true, limits.maxFileBytes(), conf), StandardCharsets.UTF_8);
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
         List<List<String>> records = parseCsv(text, name);
         if (records.isEmpty()) {
-            throw new IllegalArgumentException(name + ": empty manifest (no header row)");
+            throw new BadRecordException(name + ": empty manifest (no header row)");
         }
         List<String> header = records.get(0);
         int pathCol = column(header, "path");
@@ -116,7 +128,7 @@ public final class ManifestReader {
         int patientCol = column(header, "patient_id");
         int splitCol = column(header, "split");
         if (pathCol < 0 || labelCol < 0) {
-            throw new IllegalArgumentException(name + ": the header row must name the columns path and label"
+            throw new BadRecordException(name + ": the header row must name the columns path and label"
                     + " (optional: patient_id, split); it has " + header);
         }
         List<Row5> rows = new ArrayList<>();
@@ -198,7 +210,7 @@ public final class ManifestReader {
             }
         }
         if (quoted) {
-            throw new IllegalArgumentException(name + ": a quoted field opened on line " + quoteLine + " never closes");
+            throw new BadRecordException(name + ": a quoted field opened on line " + quoteLine + " never closes");
         }
         if (any || field.length() > 0) {
             fields.add(field.toString());
@@ -216,7 +228,7 @@ public final class ManifestReader {
         StructField patientF = SparkTables.field(df.schema(), "patient_id");
         StructField splitF = SparkTables.field(df.schema(), "split");
         if (pathF == null || labelF == null) {
-            throw new IllegalArgumentException(path + ": a Parquet manifest needs the columns path and label"
+            throw new BadRecordException(path + ": a Parquet manifest needs the columns path and label"
                     + " (optional: patient_id, split); it has " + SparkTables.names(df.schema()));
         }
         Column none = functions.lit(null).cast("string");
@@ -227,7 +239,7 @@ public final class ManifestReader {
                 splitF == null ? none : functions.col(splitF.name()).cast("string"));
         List<Row5> rows = new ArrayList<>();
         long n = 0;
-        for (Iterator<Row> it = sel.toLocalIterator(); it.hasNext(); ) {
+        for (Iterator<Row> it = SparkTables.localRows(sel, path); it.hasNext(); ) {
             Row r = it.next();
             n++;
             rows.add(new Row5(n, r.getString(0), r.getString(1), r.getString(2), r.getString(3)));
@@ -238,7 +250,7 @@ public final class ManifestReader {
     // ---------------------------------------------------------------- rows to samples
 
     private static SampleSet toSamples(List<Row5> rows, String path, String name, OnBadRecord onBad,
-            boolean sameShape, List<String> classNames, Configuration conf) throws IOException {
+            boolean sameShape, List<String> classNames, DataLimits limits, Configuration conf) throws IOException {
         Labels labels = Labels.of(rows.stream().map(Row5::label).toList(), classNames);
         String folder = DataPaths.parent(path);
         List<Sample> samples = new ArrayList<>();
@@ -278,7 +290,8 @@ public final class ManifestReader {
                 if (isVolume(file)) {
                     // a volume labelled as a whole: its axial slices, one patient (the row's, or the volume)
                     try {
-                        samples.addAll(NiftiReader.volumeSlices(NiftiVolume.read(file, conf), 2, label, patient, split));
+                        samples.addAll(NiftiReader.volumeSlices(NiftiVolume.read(file, limits.maxFileBytes(), conf), 2,
+                                label, patient, split));
                     } catch (BadRecordException | IllegalArgumentException e) {
                         throw new BadRecordException(where + ": " + e.getMessage(), e);
                     } catch (java.io.FileNotFoundException e) {
@@ -288,7 +301,7 @@ public final class ManifestReader {
                 }
                 Image image;
                 try {
-                    image = ImageFolderReader.decode(file, conf);
+                    image = ImageFolderReader.decode(file, limits, conf);
                 } catch (BadRecordException e) {
                     throw new BadRecordException(where + ": " + e.getMessage(), e);
                 }
@@ -343,8 +356,8 @@ public final class ManifestReader {
                 Long v = integer(l);
                 if (v != null) {
                     ints++;
-                    if (v < Integer.MAX_VALUE) {
-                        max = Math.max(max, v);
+                    if (v < SampleSets.MAX_INFERRED_CLASSES) {
+                        max = Math.max(max, v); // a larger label is a bad record of its own
                     }
                 }
             }

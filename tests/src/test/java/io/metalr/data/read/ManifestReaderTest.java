@@ -119,11 +119,11 @@ class ManifestReaderTest {
     @Test
     void headerProblemsAndMissingManifest() {
         Path m = csv("nolabel.csv", "file,class\na.png,0\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        BadRecordException e = assertThrows(BadRecordException.class,
                 () -> ManifestReader.read(m.toString(), OnBadRecord.FAIL));
         assertTrue(e.getMessage().contains("nolabel.csv") && e.getMessage().contains("path and label"), e.getMessage());
         Path q = csv("quote.csv", "path,label\n\"a.png,0\n");
-        e = assertThrows(IllegalArgumentException.class, () -> ManifestReader.read(q.toString(), OnBadRecord.FAIL));
+        e = assertThrows(BadRecordException.class, () -> ManifestReader.read(q.toString(), OnBadRecord.FAIL));
         assertTrue(e.getMessage().contains("quote.csv"), e.getMessage());
         String missing = dir.resolve("absent.csv").toString();
         FileNotFoundException f = assertThrows(FileNotFoundException.class, () -> ManifestReader.read(missing, OnBadRecord.FAIL));
