@@ -87,6 +87,8 @@ public final class FuzzMain {
             }
             byte[] bytes = target.fixup(m.bytes(), r);
             boolean skip = (i & 1) == 1;
+            // should the reader take the JVM down (a native crash), the parent names this file
+            System.out.println("AT " + i + " " + m.what());
             Throwable t;
             try {
                 t = run(runner, target, work, s, bytes, skip);
@@ -100,6 +102,7 @@ public final class FuzzMain {
                 s = seeds.get(seeds.indexOf(s) < 0 ? 0 : seeds.indexOf(s));
             }
             Outcome o = classify(t, target, target.names(work, s));
+            System.out.flush();
             counts[o.ordinal()]++;
             if (o == Outcome.FAILED) {
                 Path saved = failures.resolve(format + "-" + seed + "-" + i + ".bin");

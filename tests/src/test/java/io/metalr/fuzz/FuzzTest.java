@@ -103,9 +103,12 @@ class FuzzTest {
             Process p = pb.start();
             List<String> failures = Collections.synchronizedList(new ArrayList<>());
             String summary = null;
+            String at = null;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
-                    if (line.startsWith("FAIL ")) {
+                    if (line.startsWith("AT ")) {
+                        at = line.substring(3);
+                    } else if (line.startsWith("FAIL ")) {
                         failures.add(line.length() > 2000 ? line.substring(0, 2000) + "..." : line);
                     } else if (line.startsWith("SUMMARY ")) {
                         summary = line;
@@ -117,7 +120,8 @@ class FuzzTest {
                 p.destroyForcibly();
             }
             if (summary == null) {
-                failures.add("FAIL " + format + ": the fuzz JVM ended (exit " + p.exitValue() + ") before its summary;"
+                failures.add("FAIL " + format + ": the fuzz JVM ended (exit " + p.exitValue() + ") before its summary, "
+                        + (at == null ? "before the first file" : "reading index " + at) + " (seed " + seed + ");"
                         + " the last lines of " + log + ":\n" + tail(log, 15));
             }
             return new Child(format, summary, failures);

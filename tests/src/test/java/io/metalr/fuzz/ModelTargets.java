@@ -82,9 +82,12 @@ final class ModelTargets {
             return out;
         }
 
+        /** Each seed's entries, unzipped once. */
+        private final Map<Seed, Map<String, byte[]>> unzipped = new java.util.HashMap<>();
+
         @Override
         Mutant structured(Seed s, Random r) {
-            Map<String, byte[]> entries = Seeds.unzip(s.bytes());
+            Map<String, byte[]> entries = new LinkedHashMap<>(unzipped.computeIfAbsent(s, x -> Seeds.unzip(x.bytes())));
             List<String> names = new ArrayList<>(entries.keySet());
             int kind = r.nextInt(5);
             if (kind <= 1) {

@@ -18,7 +18,6 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -270,12 +269,22 @@ final class Seeds {
         return new Zip(out, fields);
     }
 
-    /** The entries of a valid zip, in order. */
+    /**
+     * The entries of a valid zip, in order, by its central directory (PyTorch writes stored entries
+     * with data descriptors, which {@code ZipInputStream} refuses).
+     */
     static Map<String, byte[]> unzip(byte[] zip) {
         Map<String, byte[]> out = new LinkedHashMap<>();
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
-            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-                out.put(e.getName(), in.readAllBytes());
+        try {
+            java.nio.file.Path tmp = java.nio.file.Files.createTempFile("fuzz-seed", ".zip");
+            try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(java.nio.file.Files.write(tmp, zip).toFile())) {
+                for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                    try (var in = z.getInputStream(e)) {
+                        out.put(e.getName(), in.readAllBytes());
+                    }
+                }
+            } finally {
+                java.nio.file.Files.delete(tmp);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

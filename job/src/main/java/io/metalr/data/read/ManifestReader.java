@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -18,16 +17,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.StructField;
 
 /**
  * A manifest that lists image files: CSV (a header row, then one row per image; RFC 4180 quoting,
  * so fields may hold commas, doubled quotes and line breaks; UTF-8, optionally {@code .gz}) or
- * Parquet (read with Spark), with columns {@code path}, {@code label}, optional {@code patient_id}
+ * Parquet, with columns {@code path}, {@code label}, optional {@code patient_id}
  * and optional {@code split} (column names in any case; other columns are ignored).
  *
  * <p>Paths are relative to the manifest's folder unless absolute or a URI; the images are PNG or
@@ -41,12 +35,10 @@ import org.apache.spark.sql.types.StructField;
  * unknown split, a different shape under {@code sameShape}) name the row:
  * {@code manifest.csv row 7: label 'x' is not an integer}. CSV rows are counted with the header as
  * row 1, so row N is line N of the file unless a quoted field spans lines; Parquet rows are counted
- * from 1 in the order Spark reads them.
+ * from 1 in file order (part files by name).
  *
- * <p>Parquet goes through {@code SparkSession.active()} when there is one, else a {@code local[1]}
- * session built here and left running (see {@link SparkTables#session()}), after every value has
- * been decoded once on this thread ({@link ParquetCheck}): a corrupt file is a bad record naming it,
- * not an {@link OutOfMemoryError} in a Spark task.
+ * <p>Parquet is read on this thread with parquet-mr, not with Spark ({@link ParquetManifest} says
+ * why): a file or a folder of part files, {@code key=value} partition folders giving columns.
  */
 public final class ManifestReader {
 
@@ -79,8 +71,7 @@ public final class ManifestReader {
         String name = DataPaths.name(path);
         List<Row5> rows;
         if (isParquet(path, conf)) {
-            ParquetCheck.check(path, limits.maxFileBytes(), conf);
-            rows = parquetRows(path);
+            rows = parquetRows(path, limits, conf);
         } else {
             rows = csvRows(path, name, limits, conf);
         }
@@ -221,28 +212,22 @@ public final class ManifestReader {
 
     // ---------------------------------------------------------------- Parquet
 
-    private static List<Row5> parquetRows(String path) {
-        Dataset<Row> df = SparkTables.readParquet(path);
-        StructField pathF = SparkTables.field(df.schema(), "path");
-        StructField labelF = SparkTables.field(df.schema(), "label");
-        StructField patientF = SparkTables.field(df.schema(), "patient_id");
-        StructField splitF = SparkTables.field(df.schema(), "split");
-        if (pathF == null || labelF == null) {
-            throw new BadRecordException(path + ": a Parquet manifest needs the columns path and label"
-                    + " (optional: patient_id, split); it has " + SparkTables.names(df.schema()));
-        }
-        Column none = functions.lit(null).cast("string");
-        Dataset<Row> sel = df.select(
-                functions.col(pathF.name()).cast("string"),
-                functions.col(labelF.name()).cast("string"),
-                patientF == null ? none : functions.col(patientF.name()).cast("string"),
-                splitF == null ? none : functions.col(splitF.name()).cast("string"));
+    private static final List<String> COLUMNS = List.of("path", "label", "patient_id", "split");
+
+    private static List<Row5> parquetRows(String path, DataLimits limits, Configuration conf) throws IOException {
+        List<String[]> all = ParquetManifest.rows(path, COLUMNS, limits.maxFileBytes(), conf);
         List<Row5> rows = new ArrayList<>();
         long n = 0;
-        for (Iterator<Row> it = SparkTables.localRows(sel, path); it.hasNext(); ) {
-            Row r = it.next();
-            n++;
-            rows.add(new Row5(n, r.getString(0), r.getString(1), r.getString(2), r.getString(3)));
+        boolean hasPath = false;
+        boolean hasLabel = false;
+        for (String[] r : all) {
+            hasPath |= r[0] != null;
+            hasLabel |= r[1] != null;
+            rows.add(new Row5(++n, r[0], r[1], r[2], r[3]));
+        }
+        if (!rows.isEmpty() && (!hasPath || !hasLabel)) {
+            throw new BadRecordException(path + ": a Parquet manifest needs the columns path and label"
+                    + " (optional: patient_id, split); no row has " + (hasPath ? "a label" : "a path"));
         }
         return rows;
     }

@@ -248,7 +248,7 @@ class BoundedReadsTest {
     }
 
     @Test
-    void aCorruptParquetManifestIsABadRecordNamingItNotASparkException() throws Exception {
+    void aCorruptParquetManifestIsABadRecordNamingItNotASparkFailure() throws Exception {
         Path csv = TestFiles.write(dir.resolve("src.csv"), "path,label\na.png,1\n".getBytes(StandardCharsets.UTF_8));
         Path out = dir.resolve("pq");
         TestFiles.spark().read().option("header", "true").csv(csv.toString()).coalesce(1).write().parquet(out.toString());

@@ -163,5 +163,13 @@ class ManifestReaderTest {
         assertEquals(List.of("0", "1"), set.classNames());
         assertEquals("p2", set.samples().get(1).patientId());
         assertEquals("test", set.samples().get(1).split());
+
+        // partitioned by split: the folders split=train, split=test give the column
+        String parts = dir.resolve("p/parts.parquet").toString();
+        spark.createDataFrame(rows, schema).write().partitionBy("split").parquet(parts);
+        SampleSet partitioned = ManifestReader.read(parts, OnBadRecord.SKIP);
+        assertEquals(3, partitioned.samples().size());
+        assertEquals(java.util.Set.of("train", "test"), partitioned.samples().stream().map(Sample::split)
+                .collect(java.util.stream.Collectors.toSet()));
     }
 }
