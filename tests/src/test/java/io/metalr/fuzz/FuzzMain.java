@@ -99,7 +99,6 @@ public final class FuzzMain {
                 runner = newRunner();
                 work = root.resolve(target.name().replace('.', '_') + "-" + ++generation);
                 seeds = target.seeds(work);
-                s = seeds.get(seeds.indexOf(s) < 0 ? 0 : seeds.indexOf(s));
             }
             Outcome o = classify(t, target, target.names(work, s));
             System.out.flush();
