@@ -117,6 +117,7 @@ public final class PredictCommand implements Callable<Integer> {
                 .setInputCol("content")
                 .setIdCol("path")
                 .setBatchSize(batchSize)
+                .setMaxImagePixels(cfg.dataLimits().maxImagePixels())
                 .setHandleInvalid(skip ? "keep" : "error");
         // scored once, then counted and written from the cache
         Dataset<Row> scored = classifier.transform(files).drop("content").persist(StorageLevel.MEMORY_AND_DISK());

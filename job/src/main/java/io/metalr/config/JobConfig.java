@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 
+import io.metalr.data.read.DataLimits;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.optim.Optimizers;
 import io.metalr.train.StrategyPlan;
@@ -240,6 +241,15 @@ public final class JobConfig {
                 bool("data.augment.hflip"), bool("data.augment.enabled"));
     }
 
+    /** data.max_image_pixels and data.max_file_bytes, checked. */
+    public DataLimits dataLimits() {
+        try {
+            return new DataLimits(config.getLong("data.max_image_pixels"), config.getBytes("data.max_file_bytes"));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("invalid configuration: " + e.getMessage(), e);
+        }
+    }
+
     public String strategy() {
         return word("strategy");
     }
@@ -279,6 +289,7 @@ public final class JobConfig {
         oneOf("report.record_ids", "index", "hashed");
         meta();
         augmenter();
+        dataLimits();
         if (integer("data.folds") == 1 || integer("data.folds") < 0) {
             throw new IllegalArgumentException("data.folds must be 0 (use the data's splits) or at least 2, got " + integer("data.folds"));
         }

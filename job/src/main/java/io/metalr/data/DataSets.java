@@ -1,6 +1,8 @@
 package io.metalr.data;
 
 import io.metalr.config.JobConfig;
+import io.metalr.data.read.DataLimits;
+import io.metalr.data.read.DataPaths;
 import io.metalr.data.read.IdxReader;
 import io.metalr.data.read.ImageFolderReader;
 import io.metalr.data.read.ManifestReader;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,15 +67,17 @@ public final class DataSets {
             throw new IllegalArgumentException("data.path is empty, but data.format = " + format + " reads from it");
         }
         OnBadRecord onBad = OnBadRecord.parse(cfg.string("data.onBadRecord"));
+        DataLimits limits = cfg.dataLimits();
+        Configuration conf = DataPaths.configuration();
         SampleSet set;
         try {
             set = switch (format) {
-                case "medmnist" -> MedMnistReader.read(path, onBad);
-                case "idx" -> IdxReader.read(path, onBad);
-                case "folder" -> ImageFolderReader.read(path, onBad);
-                case "manifest" -> ManifestReader.read(path, onBad);
-                case "table" -> TableReader.read(path, onBad);
-                case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad);
+                case "medmnist" -> MedMnistReader.read(path, onBad, 0, limits, conf);
+                case "idx" -> IdxReader.read(path, onBad, limits, conf);
+                case "folder" -> ImageFolderReader.read(path, onBad, false, limits, conf);
+                case "manifest" -> ManifestReader.read(path, onBad, false, null, limits, conf);
+                case "table" -> TableReader.read(path, onBad, false, null, limits, conf);
+                case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad, limits, conf);
                 default -> throw new IllegalArgumentException("data.format = '" + format
                         + "' is not one of synthetic, medmnist, idx, folder, manifest, table, nifti");
             };

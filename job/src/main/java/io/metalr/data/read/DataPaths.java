@@ -1,14 +1,17 @@
 package io.metalr.data.read;
 
-import java.io.ByteArrayOutputStream;
+import io.metalr.udf.image.BadRecordException;
+
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToLongFunction;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -150,26 +153,132 @@ public final class DataPaths {
         }
     }
 
+    /** Bytes past what a header declares (padding, a trailer) before a file counts as a bomb. */
+    static final long HEADER_SLACK = 1 << 20;
+
     /**
-     * As many bytes as can be read: a truncated gzip stream yields what it held up to the cut, and
-     * {@code truncated[0]} is set (for readers that count a cut-off tail as bad records).
+     * A data file whose size no header declares: at most {@code maxBytes}, gunzipped when
+     * {@code gunzip} is set and its name ends in {@code .gz}; see the full form.
      */
-    static byte[] readAvailableBytes(String path, boolean gunzip, boolean[] truncated, Configuration conf)
-            throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
-        try (InputStream in = gunzip ? openMaybeGunzip(path, conf) : open(path, conf)) {
-            byte[] buf = new byte[1 << 16];
-            try {
-                for (int n; (n = in.read(buf)) >= 0; ) {
-                    out.write(buf, 0, n);
-                }
-            } catch (EOFException | ZipException e) {
-                truncated[0] = true;
-            }
-        } catch (OutOfMemoryError e) {
-            throw new IOException(path + ": too large to read into memory (at most 2 GiB)", e);
+    static byte[] readData(String path, boolean gunzip, long maxBytes, Configuration conf) throws IOException {
+        return readData(path, gunzip && isGzipName(path), maxBytes, 0, null, null, conf);
+    }
+
+    /**
+     * The bytes of an untrusted data file, gunzipped when its name ends in {@code .gz}, read so that
+     * no file can make a reader hold more than it should: the buffer grows as bytes arrive (no size
+     * a file declares is allocated up front), a file that holds (decompressed) more than
+     * {@code maxBytes}, or more than its header declares plus {@link #HEADER_SLACK}, is a
+     * {@link BadRecordException} naming it, as is a file that is not gzip data though named
+     * {@code .gz}. A gzip bomb therefore costs at most what the limit allows.
+     *
+     * @param headerBytes how many leading (decompressed) bytes {@code declaredSize} looks at; 0 = none
+     * @param declaredSize the whole (decompressed) size the file's header declares, from its first
+     *     {@code headerBytes} bytes (it may throw a {@link BadRecordException} for a bad header);
+     *     negative = not known. Null when the format has no such header.
+     * @param truncated null: a gzip stream cut short or corrupt is a {@link BadRecordException};
+     *     else it yields what it held up to the fault and sets {@code truncated[0]} (for readers
+     *     that count a cut-off tail as bad records)
+     */
+    static byte[] readData(String path, long maxBytes, int headerBytes, ToLongFunction<byte[]> declaredSize,
+            boolean[] truncated, Configuration conf) throws IOException {
+        return readData(path, isGzipName(path), maxBytes, headerBytes, declaredSize, truncated, conf);
+    }
+
+    private static byte[] readData(String path, boolean gz, long maxBytes, int headerBytes,
+            ToLongFunction<byte[]> declaredSize, boolean[] truncated, Configuration conf) throws IOException {
+        int cap = (int) Math.min(maxBytes, DataLimits.MAX_ARRAY);
+        FileStatus status;
+        try {
+            status = fileSystem(path, conf).getFileStatus(toPath(path));
+        } catch (FileNotFoundException e) {
+            throw notFound(path, e);
         }
-        return out.toByteArray();
+        if (status.isDirectory()) {
+            throw new BadRecordException(path + ": is a directory, not a data file");
+        }
+        if (!gz && declaredSize == null && status.getLen() > cap) {
+            throw tooLarge(path, status.getLen() + " bytes", cap);
+        }
+        try (InputStream in = gz ? gunzip(path, open(path, conf)) : open(path, conf)) {
+            boolean[] more = {false};
+            byte[] head = readUpTo(in, null, Math.min(headerBytes, cap), null, truncated, path);
+            if (truncated != null && truncated[0]) {
+                return head;
+            }
+            int limit = cap;
+            long declared = -1;
+            if (declaredSize != null && head.length == headerBytes) {
+                declared = declaredSize.applyAsLong(head);
+                if (declared >= 0 && declared < cap - HEADER_SLACK) {
+                    limit = (int) (declared + HEADER_SLACK);
+                }
+            }
+            byte[] all = readUpTo(in, head, limit, more, truncated, path);
+            if (more[0]) {
+                if (limit < cap) {
+                    throw new BadRecordException(path + ": holds more than the " + declared + " bytes its header"
+                            + " declares" + (gz ? " once decompressed (a gzip bomb?)" : ""));
+                }
+                throw tooLarge(path, "over " + cap + " bytes" + (gz ? " once decompressed" : ""), cap);
+            }
+            return all;
+        }
+    }
+
+    private static BadRecordException tooLarge(String path, String what, long cap) {
+        return new BadRecordException(path + ": " + what + ", over data.max_file_bytes (" + cap
+                + " bytes per data file)");
+    }
+
+    /** A gzip stream over {@code raw}; a stream that is not gzip data is a bad record naming the file. */
+    private static InputStream gunzip(String path, InputStream raw) throws IOException {
+        try {
+            return new GZIPInputStream(raw, 1 << 16);
+        } catch (EOFException | ZipException e) {
+            raw.close();
+            throw new BadRecordException(path + ": not gzip data though named .gz: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Up to {@code limit} bytes of a stream after {@code prefix} (null = none), in a buffer that
+     * grows as bytes arrive. With {@code more} given, one byte past the limit is probed and
+     * {@code more[0]} tells whether the stream held more. A gzip stream cut short or corrupt ends
+     * the read when {@code truncated} is given (flag set), else it is a bad record naming {@code path}.
+     */
+    private static byte[] readUpTo(InputStream in, byte[] prefix, int limit, boolean[] more, boolean[] truncated,
+            String path) throws IOException {
+        int n = prefix == null ? 0 : prefix.length;
+        byte[] buf = Arrays.copyOf(prefix == null ? new byte[0] : prefix, Math.min(limit, Math.max(n, 1 << 16)));
+        try {
+            while (true) {
+                if (n == buf.length) {
+                    if (n >= limit) {
+                        if (more != null) {
+                            more[0] = in.read() >= 0;
+                        }
+                        break;
+                    }
+                    buf = Arrays.copyOf(buf, (int) Math.min(limit, 2L * n));
+                }
+                int got = in.read(buf, n, buf.length - n);
+                if (got < 0) {
+                    break;
+                }
+                n += got;
+            }
+        } catch (EOFException | ZipException e) {
+            if (truncated == null) {
+                throw new BadRecordException(path + ": truncated or corrupt gzip data after " + n + " bytes: "
+                        + e.getMessage(), e);
+            }
+            truncated[0] = true;
+        }
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
     }
 
     /** The entries of a directory as full path strings, sorted by name. */

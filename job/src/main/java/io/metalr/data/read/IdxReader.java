@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToLongFunction;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -47,6 +48,12 @@ public final class IdxReader {
     }
 
     public static SampleSet read(String dir, OnBadRecord onBad, Configuration conf) throws IOException {
+        return read(dir, onBad, DataLimits.DEFAULTS, conf);
+    }
+
+    /** Reads the directory; each file may hold at most {@code limits.maxFileBytes()} (gunzipped). */
+    public static SampleSet read(String dir, OnBadRecord onBad, DataLimits limits, Configuration conf)
+            throws IOException {
         List<FileStatus> entries = DataPaths.listStatus(dir, conf);
         String dirName = DataPaths.name(dir);
         List<String> classes = dirName.toLowerCase(Locale.ROOT).contains("fashion") ? FASHION_CLASSES : DIGIT_CLASSES;
@@ -65,7 +72,7 @@ public final class IdxReader {
                         + "[.gz]");
             }
             splits.add(part[1]);
-            readPair(images, labels, part[1], classes.size(), onBad, conf, samples, skipped);
+            readPair(images, labels, part[1], classes.size(), onBad, limits, conf, samples, skipped);
         }
         if (splits.isEmpty()) {
             throw new FileNotFoundException(dir + ": no IDX files (train-images-idx3-ubyte[.gz],"
@@ -88,11 +95,12 @@ public final class IdxReader {
     }
 
     private static void readPair(String imagesPath, String labelsPath, String split, int numClasses,
-            OnBadRecord onBad, Configuration conf, List<Sample> out, long[] skipped) throws IOException {
+            OnBadRecord onBad, DataLimits limits, Configuration conf, List<Sample> out, long[] skipped)
+            throws IOException {
         String imagesName = DataPaths.name(imagesPath);
         String labelsName = DataPaths.name(labelsPath);
-        ByteBuffer img = ByteBuffer.wrap(readLenient(imagesPath, conf));
-        ByteBuffer lab = ByteBuffer.wrap(readLenient(labelsPath, conf));
+        ByteBuffer img = ByteBuffer.wrap(readLenient(imagesPath, 16, IdxReader::imagesFileSize, limits, conf));
+        ByteBuffer lab = ByteBuffer.wrap(readLenient(labelsPath, 8, IdxReader::labelsFileSize, limits, conf));
         if (img.limit() < 16 || img.getInt(0) != IMAGES_MAGIC) {
             throw new BadRecordException(imagesName + ": not an IDX image file (magic "
                     + (img.limit() >= 4 ? String.format("0x%08x", img.getInt(0)) : "missing")
@@ -149,8 +157,31 @@ public final class IdxReader {
         }
     }
 
-    private static byte[] readLenient(String path, Configuration conf) throws IOException {
+    /**
+     * The file's bytes, gunzipped, up to a cut-off gzip tail (whose records are then missing), no
+     * more than its header declares plus a little slack and no more than the limit: so a gzip bomb
+     * is refused naming the file. A header that declares more than the file holds is not refused
+     * here: the missing records are counted as bad records.
+     */
+    private static byte[] readLenient(String path, int headerBytes, ToLongFunction<byte[]> size,
+            DataLimits limits, Configuration conf) throws IOException {
         boolean[] truncated = {false};
-        return DataPaths.readAvailableBytes(path, true, truncated, conf);
+        return DataPaths.readData(path, limits.maxFileBytes(), headerBytes, size, truncated, conf);
+    }
+
+    /** 16 + N x H x W as the header declares them; -1 for a header the reader refuses anyway. */
+    private static long imagesFileSize(byte[] header) {
+        ByteBuffer b = ByteBuffer.wrap(header);
+        long n = b.getInt(4);
+        long h = b.getInt(8);
+        long w = b.getInt(12);
+        boolean refused = b.getInt(0) != IMAGES_MAGIC || n < 0 || h < 1 || w < 1 || h * w > Integer.MAX_VALUE;
+        return refused ? -1 : 16 + n * (h * w); // under 2^62
+    }
+
+    /** 8 + N as the header declares it. */
+    private static long labelsFileSize(byte[] header) {
+        ByteBuffer b = ByteBuffer.wrap(header);
+        return b.getInt(0) != LABELS_MAGIC || b.getInt(4) < 0 ? -1 : 8L + b.getInt(4);
     }
 }

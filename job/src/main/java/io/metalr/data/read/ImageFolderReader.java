@@ -41,6 +41,12 @@ public final class ImageFolderReader {
 
     public static SampleSet read(String root, OnBadRecord onBad, boolean sameShape, Configuration conf)
             throws IOException {
+        return read(root, onBad, sameShape, DataLimits.DEFAULTS, conf);
+    }
+
+    /** Reads the folders; an image over {@code limits} (bytes or declared pixels) is a bad record. */
+    public static SampleSet read(String root, OnBadRecord onBad, boolean sameShape, DataLimits limits,
+            Configuration conf) throws IOException {
         List<FileStatus> top = folders(DataPaths.listStatus(root, conf));
         boolean splitLayout = !top.isEmpty();
         for (FileStatus d : top) {
@@ -88,7 +94,7 @@ public final class ImageFolderReader {
                     }
                     String id = f.getPath().toString();
                     try {
-                        Image image = decode(id, conf);
+                        Image image = decode(id, limits, conf);
                         if (sameShape) {
                             int[] s = {image.channels(), image.height(), image.width()};
                             if (shape == null) {
@@ -117,20 +123,20 @@ public final class ImageFolderReader {
     }
 
     /**
-     * Reads and decodes one image file. A missing file, an undecodable one, or one that decodes to a
-     * non-finite pixel is a bad record naming it; any other I/O failure is an {@link IOException}
-     * (an infrastructure problem, never skipped).
+     * Reads and decodes one image file. A missing file, an undecodable one, one over the limits
+     * (file bytes, declared pixels), or one that decodes to a non-finite pixel is a bad record naming
+     * it; any other I/O failure is an {@link IOException} (an infrastructure problem, never skipped).
      */
-    static Image decode(String path, Configuration conf) throws IOException {
+    static Image decode(String path, DataLimits limits, Configuration conf) throws IOException {
         byte[] bytes;
         try {
-            bytes = DataPaths.readAllBytes(path, false, conf);
+            bytes = DataPaths.readData(path, false, limits.maxFileBytes(), conf);
         } catch (FileNotFoundException e) {
             throw new BadRecordException(path + ": file not found", e);
         }
         Image image;
         try {
-            image = ImageDecoder.decode(bytes, path);
+            image = ImageDecoder.decode(bytes, path, limits.maxImagePixels());
         } catch (BadRecordException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -18,16 +17,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.StructField;
 
 /**
  * A manifest that lists image files: CSV (a header row, then one row per image; RFC 4180 quoting,
  * so fields may hold commas, doubled quotes and line breaks; UTF-8, optionally {@code .gz}) or
- * Parquet (read with Spark), with columns {@code path}, {@code label}, optional {@code patient_id}
+ * Parquet, with columns {@code path}, {@code label}, optional {@code patient_id}
  * and optional {@code split} (column names in any case; other columns are ignored).
  *
  * <p>Paths are relative to the manifest's folder unless absolute or a URI; the images are PNG or
@@ -41,10 +35,10 @@ import org.apache.spark.sql.types.StructField;
  * unknown split, a different shape under {@code sameShape}) name the row:
  * {@code manifest.csv row 7: label 'x' is not an integer}. CSV rows are counted with the header as
  * row 1, so row N is line N of the file unless a quoted field spans lines; Parquet rows are counted
- * from 1 in the order Spark reads them.
+ * from 1 in file order (part files by name).
  *
- * <p>Parquet goes through {@code SparkSession.active()} when there is one, else a {@code local[1]}
- * session built here and left running (see {@link SparkTables#session()}).
+ * <p>Parquet is read on this thread with parquet-mr, not with Spark ({@link ParquetManifest} says
+ * why): a file or a folder of part files, {@code key=value} partition folders giving columns.
  */
 public final class ManifestReader {
 
@@ -65,12 +59,23 @@ public final class ManifestReader {
 
     public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
             Configuration conf) throws IOException {
+        return read(path, onBad, sameShape, classNames, DataLimits.DEFAULTS, conf);
+    }
+
+    /** Reads the manifest and its images; the manifest, an image or a volume over {@code limits} is refused. */
+    public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
+            DataLimits limits, Configuration conf) throws IOException {
         if (!DataPaths.exists(path, conf)) {
             throw new FileNotFoundException(path + ": no such manifest");
         }
         String name = DataPaths.name(path);
-        List<Row5> rows = isParquet(path, conf) ? parquetRows(path) : csvRows(path, name, conf);
-        return toSamples(rows, path, name, onBad, sameShape, classNames, conf);
+        List<Row5> rows;
+        if (isParquet(path, conf)) {
+            rows = parquetRows(path, limits, conf);
+        } else {
+            rows = csvRows(path, name, limits, conf);
+        }
+        return toSamples(rows, path, name, onBad, sameShape, classNames, limits, conf);
     }
 
     /** One manifest row: its number (for messages) and its five fields as text (null = absent). */
@@ -98,17 +103,15 @@ public final class ManifestReader {
 
     // ---------------------------------------------------------------- CSV
 
-    private static List<Row5> csvRows(String path, String name, Configuration conf) throws IOException {
-        String text;
-        try (InputStream in = DataPaths.openMaybeGunzip(path, conf)) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    private static List<Row5> csvRows(String path, String name, DataLimits limits, Configuration conf)
+            throws IOException {
+        String text = new String(DataPaths.readData(path, true, limits.maxFileBytes(), conf), StandardCharsets.UTF_8);
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
         List<List<String>> records = parseCsv(text, name);
         if (records.isEmpty()) {
-            throw new IllegalArgumentException(name + ": empty manifest (no header row)");
+            throw new BadRecordException(name + ": empty manifest (no header row)");
         }
         List<String> header = records.get(0);
         int pathCol = column(header, "path");
@@ -116,7 +119,7 @@ public final class ManifestReader {
         int patientCol = column(header, "patient_id");
         int splitCol = column(header, "split");
         if (pathCol < 0 || labelCol < 0) {
-            throw new IllegalArgumentException(name + ": the header row must name the columns path and label"
+            throw new BadRecordException(name + ": the header row must name the columns path and label"
                     + " (optional: patient_id, split); it has " + header);
         }
         List<Row5> rows = new ArrayList<>();
@@ -198,7 +201,7 @@ public final class ManifestReader {
             }
         }
         if (quoted) {
-            throw new IllegalArgumentException(name + ": a quoted field opened on line " + quoteLine + " never closes");
+            throw new BadRecordException(name + ": a quoted field opened on line " + quoteLine + " never closes");
         }
         if (any || field.length() > 0) {
             fields.add(field.toString());
@@ -209,28 +212,22 @@ public final class ManifestReader {
 
     // ---------------------------------------------------------------- Parquet
 
-    private static List<Row5> parquetRows(String path) {
-        Dataset<Row> df = SparkTables.readParquet(path);
-        StructField pathF = SparkTables.field(df.schema(), "path");
-        StructField labelF = SparkTables.field(df.schema(), "label");
-        StructField patientF = SparkTables.field(df.schema(), "patient_id");
-        StructField splitF = SparkTables.field(df.schema(), "split");
-        if (pathF == null || labelF == null) {
-            throw new IllegalArgumentException(path + ": a Parquet manifest needs the columns path and label"
-                    + " (optional: patient_id, split); it has " + SparkTables.names(df.schema()));
-        }
-        Column none = functions.lit(null).cast("string");
-        Dataset<Row> sel = df.select(
-                functions.col(pathF.name()).cast("string"),
-                functions.col(labelF.name()).cast("string"),
-                patientF == null ? none : functions.col(patientF.name()).cast("string"),
-                splitF == null ? none : functions.col(splitF.name()).cast("string"));
+    private static final List<String> COLUMNS = List.of("path", "label", "patient_id", "split");
+
+    private static List<Row5> parquetRows(String path, DataLimits limits, Configuration conf) throws IOException {
+        List<String[]> all = ParquetManifest.rows(path, COLUMNS, limits.maxFileBytes(), conf);
         List<Row5> rows = new ArrayList<>();
         long n = 0;
-        for (Iterator<Row> it = sel.toLocalIterator(); it.hasNext(); ) {
-            Row r = it.next();
-            n++;
-            rows.add(new Row5(n, r.getString(0), r.getString(1), r.getString(2), r.getString(3)));
+        boolean hasPath = false;
+        boolean hasLabel = false;
+        for (String[] r : all) {
+            hasPath |= r[0] != null;
+            hasLabel |= r[1] != null;
+            rows.add(new Row5(++n, r[0], r[1], r[2], r[3]));
+        }
+        if (!rows.isEmpty() && (!hasPath || !hasLabel)) {
+            throw new BadRecordException(path + ": a Parquet manifest needs the columns path and label"
+                    + " (optional: patient_id, split); no row has " + (hasPath ? "a label" : "a path"));
         }
         return rows;
     }
@@ -238,7 +235,7 @@ public final class ManifestReader {
     // ---------------------------------------------------------------- rows to samples
 
     private static SampleSet toSamples(List<Row5> rows, String path, String name, OnBadRecord onBad,
-            boolean sameShape, List<String> classNames, Configuration conf) throws IOException {
+            boolean sameShape, List<String> classNames, DataLimits limits, Configuration conf) throws IOException {
         Labels labels = Labels.of(rows.stream().map(Row5::label).toList(), classNames);
         String folder = DataPaths.parent(path);
         List<Sample> samples = new ArrayList<>();
@@ -278,7 +275,8 @@ public final class ManifestReader {
                 if (isVolume(file)) {
                     // a volume labelled as a whole: its axial slices, one patient (the row's, or the volume)
                     try {
-                        samples.addAll(NiftiReader.volumeSlices(NiftiVolume.read(file, conf), 2, label, patient, split));
+                        samples.addAll(NiftiReader.volumeSlices(NiftiVolume.read(file, limits.maxFileBytes(), conf), 2,
+                                label, patient, split));
                     } catch (BadRecordException | IllegalArgumentException e) {
                         throw new BadRecordException(where + ": " + e.getMessage(), e);
                     } catch (java.io.FileNotFoundException e) {
@@ -288,7 +286,7 @@ public final class ManifestReader {
                 }
                 Image image;
                 try {
-                    image = ImageFolderReader.decode(file, conf);
+                    image = ImageFolderReader.decode(file, limits, conf);
                 } catch (BadRecordException e) {
                     throw new BadRecordException(where + ": " + e.getMessage(), e);
                 }
@@ -343,8 +341,8 @@ public final class ManifestReader {
                 Long v = integer(l);
                 if (v != null) {
                     ints++;
-                    if (v < Integer.MAX_VALUE) {
-                        max = Math.max(max, v);
+                    if (v < SampleSets.MAX_INFERRED_CLASSES) {
+                        max = Math.max(max, v); // a larger label is a bad record of its own
                     }
                 }
             }

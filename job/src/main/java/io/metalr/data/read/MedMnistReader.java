@@ -22,7 +22,8 @@ import org.apache.hadoop.conf.Configuration;
  * negative, not an integer, or not below {@code numClasses} (when given) is a bad record.
  *
  * <p>Multi-label files (labels with more than one column, such as ChestMNIST's 14) and 3D sets
- * ({@code (N, D, H, W)}, the *MNIST3D files) are refused with an {@link IllegalArgumentException}.
+ * ({@code (N, D, H, W)}, the *MNIST3D files) are refused with a {@link BadRecordException}, as is
+ * a file (or one array in it) over {@link DataLimits#maxFileBytes()}.
  *
  * <p>Class names are "0".."K-1", K = {@code numClasses} when given, else the largest label + 1.
  * Sample ids look like {@code pneumoniamnist.npz:train[17]} (the index within the file's split,
@@ -44,13 +45,23 @@ public final class MedMnistReader {
 
     public static SampleSet read(String path, OnBadRecord onBad, int numClasses, Configuration conf)
             throws IOException {
-        byte[] bytes = DataPaths.readAllBytes(path, true, conf);
+        return read(path, onBad, numClasses, DataLimits.DEFAULTS, conf);
+    }
+
+    /** Reads the file; it, and each array in it, may hold at most {@code limits.maxFileBytes()}. */
+    public static SampleSet read(String path, OnBadRecord onBad, int numClasses, DataLimits limits,
+            Configuration conf) throws IOException {
+        byte[] bytes = DataPaths.readData(path, true, limits.maxFileBytes(), conf);
         String name = DataPaths.name(path);
-        return parse(bytes, name, onBad, numClasses);
+        return parse(bytes, name, onBad, numClasses, limits);
     }
 
     /** Parses the bytes of an npz; {@code name} names the file in ids and messages. */
     public static SampleSet parse(byte[] npz, String name, OnBadRecord onBad, int numClasses) {
+        return parse(npz, name, onBad, numClasses, DataLimits.DEFAULTS);
+    }
+
+    public static SampleSet parse(byte[] npz, String name, OnBadRecord onBad, int numClasses, DataLimits limits) {
         if (numClasses < 0) {
             throw new IllegalArgumentException("numClasses must be >= 0, not " + numClasses);
         }
@@ -68,7 +79,7 @@ public final class MedMnistReader {
             }
         }
         if (splits.isEmpty()) {
-            throw new IllegalArgumentException(name + ": not a MedMNIST .npz: no train_images/train_labels,"
+            throw new BadRecordException(name + ": not a MedMNIST .npz: no train_images/train_labels,"
                     + " val_... or test_... keys (keys: " + keys + ")");
         }
         // Labels first, for every split: multi-label files are refused before any image is decoded.
@@ -76,7 +87,7 @@ public final class MedMnistReader {
         for (String split : splits) {
             wanted.add(split + "_labels");
         }
-        Map<String, Npy.Array> labelArrays = Npy.parseNpz(npz, name, wanted);
+        Map<String, Npy.Array> labelArrays = Npy.parseNpz(npz, name, wanted, limits.maxFileBytes());
         for (String split : splits) {
             checkLabelShape(labelArrays.get(split + "_labels"), name, split);
         }
@@ -86,7 +97,8 @@ public final class MedMnistReader {
         int maxLabel = -1;
         for (String split : splits) {
             Npy.Array labels = labelArrays.get(split + "_labels");
-            Npy.Array images = Npy.parseNpz(npz, name, List.of(split + "_images")).get(split + "_images");
+            Npy.Array images = Npy.parseNpz(npz, name, List.of(split + "_images"), limits.maxFileBytes())
+                    .get(split + "_images");
             long[] s = images.shape();
             int channels;
             if (s.length == 3) {
@@ -94,10 +106,10 @@ public final class MedMnistReader {
             } else if (s.length == 4 && (s[3] == 1 || s[3] == 3)) {
                 channels = (int) s[3];
             } else if (s.length == 4) {
-                throw new IllegalArgumentException(name + " key " + split + "_images: shape " + images.shapeString()
+                throw new BadRecordException(name + " key " + split + "_images: shape " + images.shapeString()
                         + " is not (N, H, W) or (N, H, W, 1|3); 3D (N, D, H, W) volumes are not supported");
             } else {
-                throw new IllegalArgumentException(name + " key " + split + "_images: shape " + images.shapeString()
+                throw new BadRecordException(name + " key " + split + "_images: shape " + images.shapeString()
                         + " is not (N, H, W) or (N, H, W, 1|3)");
             }
             long n = s[0];
@@ -132,11 +144,11 @@ public final class MedMnistReader {
     private static void checkLabelShape(Npy.Array labels, String name, String split) {
         long[] s = labels.shape();
         if (s.length == 2 && s[1] > 1) {
-            throw new IllegalArgumentException(name + " key " + split + "_labels: shape " + labels.shapeString()
+            throw new BadRecordException(name + " key " + split + "_labels: shape " + labels.shapeString()
                     + " has " + s[1] + " label columns: multi-label data sets (such as ChestMNIST) are not supported");
         }
         if (!(s.length == 1 || (s.length == 2 && s[1] == 1))) {
-            throw new IllegalArgumentException(name + " key " + split + "_labels: shape " + labels.shapeString()
+            throw new BadRecordException(name + " key " + split + "_labels: shape " + labels.shapeString()
                     + " is not (N,) or (N, 1)");
         }
     }
@@ -146,9 +158,10 @@ public final class MedMnistReader {
         if (Double.isNaN(v) || Double.isInfinite(v) || v != Math.rint(v)) {
             throw new BadRecordException(id + ": label " + v + " is not an integer");
         }
-        if (v < 0 || (numClasses > 0 && v >= numClasses) || v > Integer.MAX_VALUE) {
-            throw new BadRecordException(id + ": label " + (long) v + " is out of range"
-                    + (numClasses > 0 ? " [0, " + numClasses + ")" : " (negative)"));
+        int bound = numClasses > 0 ? numClasses : SampleSets.MAX_INFERRED_CLASSES;
+        if (v < 0 || v >= bound) {
+            throw new BadRecordException(id + ": label " + (long) v + " is out of range [0, " + bound + ")"
+                    + (numClasses > 0 ? "" : " (the most classes inferred from labels)"));
         }
         return (int) v;
     }

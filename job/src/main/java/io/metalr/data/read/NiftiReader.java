@@ -47,8 +47,13 @@ public final class NiftiReader {
 
     public static SampleSet read(String t1Path, NiftiSettings settings, OnBadRecord onBad, Configuration conf)
             throws IOException {
-        NiftiVolume t1 = NiftiVolume.read(t1Path, conf);
-        NiftiVolume atlas = NiftiVolume.read(settings.labelPath(), conf);
+        return read(t1Path, settings, onBad, DataLimits.DEFAULTS, conf);
+    }
+
+    public static SampleSet read(String t1Path, NiftiSettings settings, OnBadRecord onBad, DataLimits limits,
+            Configuration conf) throws IOException {
+        NiftiVolume t1 = NiftiVolume.read(t1Path, limits.maxFileBytes(), conf);
+        NiftiVolume atlas = NiftiVolume.read(settings.labelPath(), limits.maxFileBytes(), conf);
         return read(t1, atlas, settings, onBad);
     }
 

@@ -17,8 +17,8 @@ import org.apache.hadoop.conf.Configuration;
  * uint8, int8, int16, uint16, int32, float32, float64; {@code scl_slope}/{@code scl_inter} applied
  * when the slope is non-zero (and finite); voxels start at {@code vox_offset}. {@code dim[0]} must
  * be 3, or 4 or more with every dimension past the third equal to 1. A bad header, a two-file
- * ({@code ni1}) or Analyze header, or voxel data cut short is a {@link BadRecordException} naming
- * the file; an unsupported datatype an {@link IllegalArgumentException} naming it.
+ * ({@code ni1}) or Analyze header, voxel data cut short, an unsupported datatype, or a file holding
+ * more than its header declares is a {@link BadRecordException} naming the file.
  *
  * @param source the file's name, for messages and sample ids
  * @param affine voxel to world (mm) as a row-major 3x4 matrix, from the sform when its code is set,
@@ -45,13 +45,22 @@ public record NiftiVolume(String source, int nx, int ny, int nz, float[] pixdim,
 
     /** Reads a volume through {@link DataPaths} ({@code .gz} gunzipped). */
     public static NiftiVolume read(String path) throws IOException {
-        return read(path, DataPaths.configuration());
+        return read(path, DataLimits.DEFAULTS.maxFileBytes(), DataPaths.configuration());
     }
 
     public static NiftiVolume read(String path, Configuration conf) throws IOException {
+        return read(path, DataLimits.DEFAULTS.maxFileBytes(), conf);
+    }
+
+    /**
+     * Reads a volume, holding at most {@code maxBytes} (decompressed) and no more than its header
+     * declares (vox_offset + voxels x bytes per voxel, plus a little slack): a {@code .nii.gz} that
+     * unpacks to more is refused, naming the file, before the excess is held.
+     */
+    public static NiftiVolume read(String path, long maxBytes, Configuration conf) throws IOException {
         String name = DataPaths.name(path);
         boolean[] cut = {false};
-        byte[] bytes = DataPaths.readAvailableBytes(path, true, cut, conf);
+        byte[] bytes = DataPaths.readData(path, maxBytes, HEADER_SIZE, h -> Header.of(h, name).fileSize(), cut, conf);
         if (cut[0]) {
             throw new BadRecordException(name + ": truncated or corrupt gzip data (" + bytes.length
                     + " bytes could be unpacked)");
@@ -59,88 +68,99 @@ public record NiftiVolume(String source, int nx, int ny, int nz, float[] pixdim,
         return parse(bytes, name);
     }
 
+    /** What the 348-byte header says, checked before anything is allocated by it. */
+    private record Header(ByteOrder order, int nx, int ny, int nz, int datatype, int bytesPer, long voxOffset,
+            float slope, float inter) {
+
+        /** Bytes the file needs: up to the first voxel, then every voxel. */
+        long fileSize() {
+            return voxOffset + (long) nx * ny * nz * bytesPer;
+        }
+
+        static Header of(byte[] bytes, String source) {
+            if (bytes.length < HEADER_SIZE) {
+                throw new BadRecordException(source + ": truncated NIfTI file (" + bytes.length
+                        + " bytes, the header alone is 348)");
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            if (b.getInt(0) != HEADER_SIZE) {
+                b.order(ByteOrder.BIG_ENDIAN);
+                if (b.getInt(0) != HEADER_SIZE) {
+                    throw new BadRecordException(source + ": not a NIfTI-1 file (sizeof_hdr is neither 348 little- nor"
+                            + " big-endian)");
+                }
+            }
+            String magic = new String(bytes, 344, 3, StandardCharsets.US_ASCII);
+            if (magic.equals("ni1")) {
+                throw new BadRecordException(source + ": a two-file NIfTI header (.hdr/.img) is not supported; use .nii");
+            }
+            if (!magic.equals("n+1") || bytes[347] != 0) {
+                throw new BadRecordException(source + ": bad NIfTI-1 magic (expected \"n+1\"; an Analyze 7.5 file?)");
+            }
+            short[] dim = new short[8];
+            for (int i = 0; i < 8; i++) {
+                dim[i] = b.getShort(40 + 2 * i);
+            }
+            if (dim[0] < 3 || dim[0] > 7) {
+                throw new BadRecordException(source + ": " + dim[0] + " dimensions; a 3D volume is needed");
+            }
+            for (int i = 4; i <= dim[0]; i++) {
+                if (dim[i] != 1) {
+                    throw new BadRecordException(source + ": dim[" + i + "] = " + dim[i] + "; only 3D volumes"
+                            + " (or 4D with one volume) are supported");
+                }
+            }
+            int nx = dim[1];
+            int ny = dim[2];
+            int nz = dim[3];
+            if (nx < 1 || ny < 1 || nz < 1) {
+                throw new BadRecordException(source + ": bad dimensions " + nx + "x" + ny + "x" + nz);
+            }
+            int datatype = b.getShort(70);
+            int bytesPer = switch (datatype) {
+                case DT_UINT8, DT_INT8 -> 1;
+                case DT_INT16, DT_UINT16 -> 2;
+                case DT_INT32, DT_FLOAT32 -> 4;
+                case DT_FLOAT64 -> 8;
+                default -> throw new BadRecordException(source + ": NIfTI datatype " + datatype + " is not supported"
+                        + " (uint8, int8, int16, uint16, int32, float32, float64 only)");
+            };
+            float voxOffset = b.getFloat(108);
+            if (!(voxOffset >= HEADER_SIZE) || voxOffset != Math.rint(voxOffset) || voxOffset > Integer.MAX_VALUE) {
+                throw new BadRecordException(source + ": bad vox_offset " + voxOffset);
+            }
+            // dims are shorts: the product cannot overflow a long, but it can overflow an array
+            if ((long) nx * ny * nz > Integer.MAX_VALUE - 16) {
+                throw new BadRecordException(source + ": " + nx + "x" + ny + "x" + nz + " voxels are too many");
+            }
+            return new Header(b.order(), nx, ny, nz, datatype, bytesPer, (long) voxOffset, b.getFloat(112),
+                    b.getFloat(116));
+        }
+    }
+
     /** Parses the (gunzipped) bytes of a {@code .nii}. */
     public static NiftiVolume parse(byte[] bytes, String source) {
-        if (bytes.length < HEADER_SIZE) {
-            throw new BadRecordException(source + ": truncated NIfTI file (" + bytes.length + " bytes, the header alone is 348)");
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt(0) != HEADER_SIZE) {
-            b.order(ByteOrder.BIG_ENDIAN);
-            if (b.getInt(0) != HEADER_SIZE) {
-                throw new BadRecordException(source + ": not a NIfTI-1 file (sizeof_hdr is neither 348 little- nor"
-                        + " big-endian)");
-            }
-        }
-        String magic = new String(bytes, 344, 3, StandardCharsets.US_ASCII);
-        if (magic.equals("ni1")) {
-            throw new BadRecordException(source + ": a two-file NIfTI header (.hdr/.img) is not supported; use .nii");
-        }
-        if (!magic.equals("n+1") || bytes[347] != 0) {
-            throw new BadRecordException(source + ": bad NIfTI-1 magic (expected \"n+1\"; an Analyze 7.5 file?)");
-        }
-        short[] dim = new short[8];
-        for (int i = 0; i < 8; i++) {
-            dim[i] = b.getShort(40 + 2 * i);
-        }
-        if (dim[0] < 3 || dim[0] > 7) {
-            throw new BadRecordException(source + ": " + dim[0] + " dimensions; a 3D volume is needed");
-        }
-        for (int i = 4; i <= dim[0]; i++) {
-            if (dim[i] != 1) {
-                throw new BadRecordException(source + ": dim[" + i + "] = " + dim[i] + "; only 3D volumes"
-                        + " (or 4D with one volume) are supported");
-            }
-        }
-        int nx = dim[1];
-        int ny = dim[2];
-        int nz = dim[3];
-        if (nx < 1 || ny < 1 || nz < 1) {
-            throw new BadRecordException(source + ": bad dimensions " + nx + "x" + ny + "x" + nz);
-        }
-        int datatype = b.getShort(70);
-        int bytesPer;
-        switch (datatype) {
-            case DT_UINT8:
-            case DT_INT8:
-                bytesPer = 1;
-                break;
-            case DT_INT16:
-            case DT_UINT16:
-                bytesPer = 2;
-                break;
-            case DT_INT32:
-            case DT_FLOAT32:
-                bytesPer = 4;
-                break;
-            case DT_FLOAT64:
-                bytesPer = 8;
-                break;
-            default:
-                throw new IllegalArgumentException(source + ": NIfTI datatype " + datatype + " is not supported"
-                        + " (uint8, int8, int16, uint16, int32, float32, float64 only)");
-        }
+        Header h = Header.of(bytes, source);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(h.order());
         float[] pixdim = new float[8];
         for (int i = 0; i < 8; i++) {
             pixdim[i] = b.getFloat(76 + 4 * i);
         }
-        float voxOffset = b.getFloat(108);
-        float slope = b.getFloat(112);
-        float inter = b.getFloat(116);
-        if (!(voxOffset >= HEADER_SIZE) || voxOffset != Math.rint(voxOffset) || voxOffset > Integer.MAX_VALUE) {
-            throw new BadRecordException(source + ": bad vox_offset " + voxOffset);
-        }
+        int nx = h.nx();
+        int ny = h.ny();
+        int nz = h.nz();
+        int bytesPer = h.bytesPer();
         long count = (long) nx * ny * nz;
-        if (count > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException(source + ": " + nx + "x" + ny + "x" + nz + " voxels are too many");
-        }
-        long start = (long) voxOffset;
+        long start = h.voxOffset();
         long need = count * bytesPer;
         if (start + need > bytes.length) {
             throw new BadRecordException(source + ": truncated NIfTI file: " + nx + "x" + ny + "x" + nz + " voxels of "
                     + bytesPer + " bytes need " + need + " bytes from offset " + start + ", "
                     + Math.max(0, bytes.length - start) + " present");
         }
+        float slope = h.slope();
+        float inter = h.inter();
+        int datatype = h.datatype();
         boolean scale = slope != 0 && Float.isFinite(slope) && Float.isFinite(inter);
         float[] data = new float[(int) count];
         int p = (int) start;
@@ -238,9 +258,12 @@ public record NiftiVolume(String source, int nx, int ny, int nz, float[] pixdim,
      */
     public NiftiVolume resampleTo(NiftiVolume grid) {
         if (affine == null || grid.affine == null) {
-            throw new IllegalArgumentException(source + " (" + nx + "x" + ny + "x" + nz + ") and " + grid.source
+            throw new BadRecordException(source + " (" + nx + "x" + ny + "x" + nz + ") and " + grid.source
                     + " (" + grid.nx + "x" + grid.ny + "x" + grid.nz + ") have different grids, and "
                     + (affine == null ? source : grid.source) + " has no sform/qform to resample by");
+        }
+        if (!(Math.abs(determinant(affine)) >= 1e-12)) {
+            throw new BadRecordException(source + ": its voxel-to-world affine (sform/qform) is singular or not finite");
         }
         double[] inv = invert(affine);
         double[] a = grid.affine;
@@ -287,13 +310,15 @@ public record NiftiVolume(String source, int nx, int ny, int nz, float[] pixdim,
         return (float) (c0 * (1 - fz) + c1 * fz);
     }
 
-    /** Inverse of a 3x4 affine (row-major, implicit last row 0 0 0 1). */
+    private static double determinant(double[] m) {
+        return m[0] * (m[5] * m[10] - m[6] * m[9]) - m[1] * (m[4] * m[10] - m[6] * m[8])
+                + m[2] * (m[4] * m[9] - m[5] * m[8]);
+    }
+
+    /** Inverse of a 3x4 affine (row-major, implicit last row 0 0 0 1) whose determinant is not 0. */
     private static double[] invert(double[] m) {
         double a = m[0], b = m[1], c = m[2], d = m[4], e = m[5], f = m[6], g = m[8], h = m[9], k = m[10];
-        double det = a * (e * k - f * h) - b * (d * k - f * g) + c * (d * h - e * g);
-        if (Math.abs(det) < 1e-12) {
-            throw new IllegalArgumentException("singular voxel-to-world affine");
-        }
+        double det = determinant(m);
         double[] r = {
             (e * k - f * h) / det, (c * h - b * k) / det, (b * f - c * e) / det,
             (f * g - d * k) / det, (a * k - c * g) / det, (c * d - a * f) / det,

@@ -21,9 +21,13 @@ import java.util.zip.Inflater;
  * written with data descriptors, stored or deflated, and Zip64 records all work).
  *
  * <p>Dtypes: {@code u1}/{@code b1}, {@code i1}, {@code i2}, {@code u2}, {@code i4}, {@code i8},
- * {@code f4}, {@code f8}, either byte order, C order. Fortran order and other dtypes are refused
- * with an {@link IllegalArgumentException} that names the file and key. A truncated or corrupt file
- * is a {@link BadRecordException} naming it.
+ * {@code f4}, {@code f8}, either byte order, C order. Fortran order, other dtypes, a truncated or
+ * corrupt file are a {@link BadRecordException} naming the file (and key).
+ *
+ * <p>The bytes are untrusted: every size and offset the zip or the {@code .npy} header declares is
+ * checked against the bytes actually present before anything is allocated by it, and an entry is
+ * inflated into a buffer that grows with what it yields, up to its declared size and at most
+ * {@code maxEntryBytes} (a zip bomb is refused, naming the file and entry).
  */
 final class Npy {
 
@@ -112,7 +116,7 @@ final class Npy {
             headerLen = b.getInt(8);
             headerStart = 12;
         } else {
-            throw new IllegalArgumentException(source + ": .npy format version " + major + " is not supported");
+            throw new BadRecordException(source + ": .npy format version " + major + " is not supported");
         }
         if (headerLen < 0 || headerStart + (long) headerLen > b.remaining()) {
             throw new BadRecordException(source + ": truncated .npy header");
@@ -131,7 +135,7 @@ final class Npy {
             throw new BadRecordException(source + ": .npy header without 'fortran_order': " + header.trim());
         }
         if (f.group(1).equals("True")) {
-            throw new IllegalArgumentException(source + ": Fortran-order arrays are not supported"
+            throw new BadRecordException(source + ": Fortran-order arrays are not supported"
                     + " (save it with np.ascontiguousarray first)");
         }
         Matcher s = SHAPE.matcher(header);
@@ -171,7 +175,7 @@ final class Npy {
             code = "b1";
         }
         if (!List.of("u1", "b1", "i1", "i2", "u2", "i4", "i8", "f4", "f8").contains(code)) {
-            throw new IllegalArgumentException(source + ": dtype '" + descr + "' is not supported"
+            throw new BadRecordException(source + ": dtype '" + descr + "' is not supported"
                     + " (uint8, int8, int16, uint16, int32, int64, float32, float64 only)");
         }
         long need;
@@ -205,6 +209,11 @@ final class Npy {
      * (null = all).
      */
     static Map<String, Array> parseNpz(byte[] zip, String source, List<String> keys) {
+        return parseNpz(zip, source, keys, DataLimits.DEFAULTS.maxFileBytes());
+    }
+
+    /** As {@link #parseNpz(byte[], String, List)}, no entry inflating to more than {@code maxEntryBytes}. */
+    static Map<String, Array> parseNpz(byte[] zip, String source, List<String> keys, long maxEntryBytes) {
         Map<String, Array> out = new LinkedHashMap<>();
         for (ZipEntry e : centralDirectory(zip, source)) {
             String key = e.name.endsWith(".npy") ? e.name.substring(0, e.name.length() - 4) : e.name;
@@ -212,7 +221,7 @@ final class Npy {
                 continue;
             }
             String where = source + " key " + key;
-            out.put(key, parseNpy(entryData(zip, e, where), where));
+            out.put(key, parseNpy(entryData(zip, e, where, maxEntryBytes), where));
         }
         return out;
     }
@@ -253,16 +262,21 @@ final class Npy {
         long cdOffset = b.getInt(eocd + 16) & 0xffffffffL;
         if ((entries == 0xffff || cdOffset == 0xffffffffL) && eocd >= 20 && b.getInt(eocd - 20) == ZIP64_LOCATOR) {
             long z64 = b.getLong(eocd - 20 + 8);
-            if (z64 < 0 || z64 + 56 > zip.length || b.getInt((int) z64) != ZIP64_EOCD) {
+            if (z64 < 0 || z64 > zip.length - 56L || b.getInt((int) z64) != ZIP64_EOCD) {
                 throw new BadRecordException(source + ": corrupt .npz (bad Zip64 end record)");
             }
             entries = b.getLong((int) z64 + 32);
             cdOffset = b.getLong((int) z64 + 48);
         }
+        // every entry takes 46 bytes or more: a count the bytes cannot hold is corrupt, not a loop bound
+        if (entries < 0 || entries > zip.length / 46) {
+            throw new BadRecordException(source + ": corrupt .npz (" + entries + " entries declared in "
+                    + zip.length + " bytes)");
+        }
         List<ZipEntry> out = new ArrayList<>();
         long at = cdOffset;
         for (long n = 0; n < entries; n++) {
-            if (at < 0 || at + 46 > zip.length || b.getInt((int) at) != CENTRAL) {
+            if (at < 0 || at > zip.length - 46L || b.getInt((int) at) != CENTRAL) {
                 throw new BadRecordException(source + ": corrupt .npz (bad central directory entry " + n + ")");
             }
             int p = (int) at;
@@ -277,7 +291,8 @@ final class Npy {
                 throw new BadRecordException(source + ": corrupt .npz (central directory cut short)");
             }
             String name = new String(zip, p + 46, nameLen, StandardCharsets.UTF_8);
-            // Zip64 extra field: the 0xffffffff fields, in the order size, compressed size, offset.
+            // Zip64 extra field: the 0xffffffff fields, in the order size, compressed size, offset;
+            // read only within the extra block (a field may claim more bytes than it has)
             int x = p + 46 + nameLen;
             int xEnd = x + extraLen;
             while (x + 4 <= xEnd) {
@@ -285,19 +300,27 @@ final class Npy {
                 int len = b.getShort(x + 2) & 0xffff;
                 if (id == 0x0001) {
                     int q = x + 4;
-                    if (usize == 0xffffffffL && q + 8 <= x + 4 + len) {
+                    int fieldEnd = Math.min(xEnd, q + len);
+                    if (usize == 0xffffffffL && q + 8 <= fieldEnd) {
                         usize = b.getLong(q);
                         q += 8;
                     }
-                    if (csize == 0xffffffffL && q + 8 <= x + 4 + len) {
+                    if (csize == 0xffffffffL && q + 8 <= fieldEnd) {
                         csize = b.getLong(q);
                         q += 8;
                     }
-                    if (local == 0xffffffffL && q + 8 <= x + 4 + len) {
+                    if (local == 0xffffffffL && q + 8 <= fieldEnd) {
                         local = b.getLong(q);
                     }
                 }
                 x += 4 + len;
+            }
+            String where = source + " key " + (name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name);
+            // sizes and offsets as unsigned 64-bit numbers: anything past the file is corrupt
+            if (csize < 0 || csize > zip.length || usize < 0 || local < 0 || local > zip.length) {
+                throw new BadRecordException(where + ": corrupt .npz (entry sizes or offset outside the file:"
+                        + " compressed " + Long.toUnsignedString(csize) + ", size " + Long.toUnsignedString(usize)
+                        + ", offset " + Long.toUnsignedString(local) + ", file " + zip.length + " bytes)");
             }
             out.add(new ZipEntry(name, method, csize, usize, local));
             at = p + 46L + nameLen + extraLen + commentLen;
@@ -305,10 +328,13 @@ final class Npy {
         return out;
     }
 
-    private static ByteBuffer entryData(byte[] zip, ZipEntry e, String where) {
+    /** Deflate cannot expand data by more than about 1032:1; a size past that is a lie. */
+    private static final long MAX_DEFLATE_RATIO = 1032;
+
+    private static ByteBuffer entryData(byte[] zip, ZipEntry e, String where, long maxEntryBytes) {
         ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         long h = e.localHeaderOffset;
-        if (h < 0 || h + 30 > zip.length || b.getInt((int) h) != LOCAL) {
+        if (h > zip.length - 30L || b.getInt((int) h) != LOCAL) {
             throw new BadRecordException(where + ": corrupt .npz (bad local header)");
         }
         int nameLen = b.getShort((int) h + 26) & 0xffff;
@@ -318,33 +344,42 @@ final class Npy {
             throw new BadRecordException(where + ": truncated .npz entry (" + e.compressedSize
                     + " bytes expected, " + Math.max(0, zip.length - start) + " present)");
         }
-        if (e.size > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException(where + ": an array of " + e.size + " bytes is over the 2 GiB limit");
-        }
         if (e.method == 0) {
             return ByteBuffer.wrap(zip, (int) start, (int) e.compressedSize).slice();
         }
         if (e.method != 8) {
-            throw new IllegalArgumentException(where + ": zip compression method " + e.method
+            throw new BadRecordException(where + ": zip compression method " + e.method
                     + " is not supported (stored or deflated only)");
+        }
+        long limit = Math.min(maxEntryBytes, DataLimits.MAX_ARRAY);
+        if (e.size > limit) {
+            throw new BadRecordException(where + ": an entry of " + e.size + " bytes (inflated) is over"
+                    + " data.max_file_bytes (" + limit + ")");
+        }
+        if (e.size > e.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+            throw new BadRecordException(where + ": corrupt .npz entry: " + e.compressedSize
+                    + " deflated bytes cannot hold the " + e.size + " bytes it declares");
         }
         Inflater inf = new Inflater(true);
         try {
             inf.setInput(zip, (int) start, (int) e.compressedSize);
-            byte[] out = new byte[(int) e.size];
+            int size = (int) e.size;
+            // grows with what actually inflates: a declared size is not allocated on trust
+            byte[] out = new byte[Math.min(size, 1 << 16)];
             int n = 0;
-            while (n < out.length) {
+            while (n < size) {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, (int) Math.min(size, 2L * n));
+                }
                 int got = inf.inflate(out, n, out.length - n);
-                if (got == 0) {
-                    if (inf.finished() || inf.needsInput() || inf.needsDictionary()) {
-                        break;
-                    }
+                if (got == 0 && (inf.finished() || inf.needsInput() || inf.needsDictionary())) {
+                    break;
                 }
                 n += got;
             }
-            if (n != out.length) {
+            if (n != size) {
                 throw new BadRecordException(where + ": truncated or corrupt .npz entry (inflated "
-                        + n + " of " + out.length + " bytes)");
+                        + n + " of " + size + " bytes)");
             }
             return ByteBuffer.wrap(out);
         } catch (DataFormatException ex) {

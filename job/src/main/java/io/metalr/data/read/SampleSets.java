@@ -81,6 +81,12 @@ final class SampleSets {
         return new SampleSet(name, List.copyOf(samples), List.copyOf(classNames), skipped);
     }
 
+    /**
+     * The largest class count a reader infers from integer labels (ImageNet-21k has 21,841): a
+     * larger label, with no class list given, is a bad record, not a list of a billion names.
+     */
+    static final int MAX_INFERRED_CLASSES = 100_000;
+
     static List<String> numbered(int count) {
         List<String> names = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

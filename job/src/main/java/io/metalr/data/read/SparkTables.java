@@ -1,8 +1,12 @@
 package io.metalr.data.read;
 
+import io.metalr.udf.image.BadRecordException;
+
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -38,17 +42,73 @@ final class SparkTables {
                 .getOrCreate();
     }
 
-    /** A Parquet file or table folder through Spark; a missing path is an error naming it. */
+    /**
+     * A Parquet file or table folder through Spark; a missing path or one Spark cannot read as
+     * Parquet is a {@link BadRecordException} naming it.
+     */
     static Dataset<Row> readParquet(String path) {
         try {
             return session().read().parquet(path);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Scala throws SparkException, a checked exception, undeclared
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("PATH_NOT_FOUND") || msg.contains("does not exist")) {
-                throw new IllegalArgumentException(path + ": no such file or directory", e);
+                throw new BadRecordException(path + ": no such file or directory", e);
             }
-            throw new IllegalArgumentException(path + ": not a readable Parquet table: " + msg, e);
+            throw failure(path, e);
         }
+    }
+
+    /**
+     * The rows of {@code df}, streamed to the driver one partition at a time; a file Spark fails to
+     * decode on the way (a corrupt page, a footer that lies) is a {@link BadRecordException} naming
+     * {@code path}.
+     */
+    static Iterator<Row> localRows(Dataset<Row> df, String path) {
+        Iterator<Row> rows = guarded(df::toLocalIterator, path);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return guarded(rows::hasNext, path);
+            }
+
+            @Override
+            public Row next() {
+                return guarded(rows::next, path);
+            }
+        };
+    }
+
+    private static <T> T guarded(Supplier<T> read, String path) {
+        try {
+            return read.get();
+        } catch (BadRecordException e) {
+            throw e;
+        } catch (Exception e) { // SparkException is checked, thrown undeclared
+            throw failure(path, e);
+        }
+    }
+
+    /**
+     * A failure to read a file: bad data when Spark says the file could not be read or decoded (its
+     * error classes for that, or an exception from the Parquet library); anything else (a lost
+     * executor, a cluster problem) stays what it was.
+     */
+    private static RuntimeException failure(String path, Exception e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String msg = String.valueOf(c.getMessage());
+            String type = c.getClass().getName();
+            if (msg.contains("FAILED_READ_FILE") || msg.contains("CANNOT_READ_FILE_FOOTER")
+                    || type.startsWith("org.apache.parquet.") || type.startsWith("shaded.parquet.")) {
+                return new BadRecordException(path + ": not a readable Parquet table: " + firstLine(
+                        String.valueOf(e.getMessage())), e);
+            }
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException(path + ": " + e.getMessage(), e);
+    }
+
+    private static String firstLine(String msg) {
+        int nl = msg.indexOf('\n');
+        return nl < 0 ? msg : msg.substring(0, nl);
     }
 
     /** The field whose name matches (any case), or null. */

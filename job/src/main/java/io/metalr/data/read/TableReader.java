@@ -65,6 +65,12 @@ public final class TableReader {
 
     public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
             Configuration conf) throws IOException {
+        return read(path, onBad, sameShape, classNames, DataLimits.DEFAULTS, conf);
+    }
+
+    /** Reads the table; an image declaring more than {@code limits.maxImagePixels()} is a bad record. */
+    public static SampleSet read(String path, OnBadRecord onBad, boolean sameShape, List<String> classNames,
+            DataLimits limits, Configuration conf) throws IOException {
         if (!DataPaths.exists(path, conf)) {
             throw new FileNotFoundException(path + ": no such table");
         }
@@ -78,25 +84,25 @@ public final class TableReader {
         StructField split = SparkTables.field(schema, "split");
         String has = " (it has " + SparkTables.names(schema) + ")";
         if (label == null || !isInteger(label.dataType())) {
-            throw new IllegalArgumentException(path + ": needs an integer column label" + has);
+            throw new BadRecordException(path + ": needs an integer column label" + has);
         }
         boolean bytes = image != null;
         if (bytes && !(image.dataType() instanceof BinaryType)) {
-            throw new IllegalArgumentException(path + ": column image must be BINARY (PNG/JPEG bytes)" + has);
+            throw new BadRecordException(path + ": column image must be BINARY (PNG/JPEG bytes)" + has);
         }
         if (!bytes) {
             if (pixels == null) {
-                throw new IllegalArgumentException(path + ": needs a BINARY column image, or an ARRAY<FLOAT> column"
+                throw new BadRecordException(path + ": needs a BINARY column image, or an ARRAY<FLOAT> column"
                         + " pixels with INT columns channels, height, width" + has);
             }
             if (!(pixels.dataType() instanceof ArrayType at)
                     || !(at.elementType() instanceof FloatType || at.elementType() instanceof DoubleType)) {
-                throw new IllegalArgumentException(path + ": column pixels must be ARRAY<FLOAT>" + has);
+                throw new BadRecordException(path + ": column pixels must be ARRAY<FLOAT>" + has);
             }
             for (String dim : List.of("channels", "height", "width")) {
                 StructField f = SparkTables.field(schema, dim);
                 if (f == null || !isInteger(f.dataType())) {
-                    throw new IllegalArgumentException(path + ": pixels needs an INT column " + dim + has);
+                    throw new BadRecordException(path + ": pixels needs an INT column " + dim + has);
                 }
             }
         }
@@ -124,7 +130,7 @@ public final class TableReader {
         long shapeRow = 0;
         long withSplit = 0;
         long withoutSplit = 0;
-        for (Iterator<Row> it = sel.toLocalIterator(); it.hasNext(); ) {
+        for (Iterator<Row> it = SparkTables.localRows(sel, path); it.hasNext(); ) {
             Row r = it.next();
             row++;
             String where = name + " row " + row;
@@ -140,9 +146,10 @@ public final class TableReader {
                     throw new BadRecordException(where + ": no label");
                 }
                 long lab = r.getLong(0);
-                if (lab < 0 || (classNames != null && lab >= classNames.size()) || lab >= Integer.MAX_VALUE) {
-                    throw new BadRecordException(where + ": label " + lab + " is out of range"
-                            + (classNames != null ? " [0, " + classNames.size() + ")" : " (negative)"));
+                int bound = classNames != null ? classNames.size() : SampleSets.MAX_INFERRED_CLASSES;
+                if (lab < 0 || lab >= bound) {
+                    throw new BadRecordException(where + ": label " + lab + " is out of range [0, " + bound + ")"
+                            + (classNames != null ? "" : " (the most classes inferred from labels)"));
                 }
                 String splitName = null;
                 if (hasSplit) {
@@ -151,7 +158,7 @@ public final class TableReader {
                         throw new BadRecordException(where + ": split '" + splitText + "' is not train, val or test");
                     }
                 }
-                Image img = bytes ? decodeImage(r, where) : pixelImage(r, where);
+                Image img = bytes ? decodeImage(r, where, limits.maxImagePixels()) : pixelImage(r, where);
                 if (sameShape) {
                     int[] s = {img.channels(), img.height(), img.width()};
                     if (shape == null) {
@@ -183,14 +190,14 @@ public final class TableReader {
         return t instanceof IntegerType || t instanceof LongType || t instanceof ShortType || t instanceof ByteType;
     }
 
-    private static Image decodeImage(Row r, String where) {
+    private static Image decodeImage(Row r, String where, long maxPixels) {
         if (r.isNullAt(3)) {
             throw new BadRecordException(where + ": no image bytes");
         }
         byte[] b = (byte[]) r.get(3);
         Image img;
         try {
-            img = ImageDecoder.decode(b, where);
+            img = ImageDecoder.decode(b, where, maxPixels);
         } catch (BadRecordException e) {
             throw e.getMessage() != null && e.getMessage().contains(where) ? e
                     : new BadRecordException(where + ": " + e.getMessage(), e);

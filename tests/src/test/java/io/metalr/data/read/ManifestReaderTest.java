@@ -119,11 +119,11 @@ class ManifestReaderTest {
     @Test
     void headerProblemsAndMissingManifest() {
         Path m = csv("nolabel.csv", "file,class\na.png,0\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        BadRecordException e = assertThrows(BadRecordException.class,
                 () -> ManifestReader.read(m.toString(), OnBadRecord.FAIL));
         assertTrue(e.getMessage().contains("nolabel.csv") && e.getMessage().contains("path and label"), e.getMessage());
         Path q = csv("quote.csv", "path,label\n\"a.png,0\n");
-        e = assertThrows(IllegalArgumentException.class, () -> ManifestReader.read(q.toString(), OnBadRecord.FAIL));
+        e = assertThrows(BadRecordException.class, () -> ManifestReader.read(q.toString(), OnBadRecord.FAIL));
         assertTrue(e.getMessage().contains("quote.csv"), e.getMessage());
         String missing = dir.resolve("absent.csv").toString();
         FileNotFoundException f = assertThrows(FileNotFoundException.class, () -> ManifestReader.read(missing, OnBadRecord.FAIL));
@@ -163,5 +163,13 @@ class ManifestReaderTest {
         assertEquals(List.of("0", "1"), set.classNames());
         assertEquals("p2", set.samples().get(1).patientId());
         assertEquals("test", set.samples().get(1).split());
+
+        // partitioned by split: the folders split=train, split=test give the column
+        String parts = dir.resolve("p/parts.parquet").toString();
+        spark.createDataFrame(rows, schema).write().partitionBy("split").parquet(parts);
+        SampleSet partitioned = ManifestReader.read(parts, OnBadRecord.SKIP);
+        assertEquals(3, partitioned.samples().size());
+        assertEquals(java.util.Set.of("train", "test"), partitioned.samples().stream().map(Sample::split)
+                .collect(java.util.stream.Collectors.toSet()));
     }
 }

@@ -133,7 +133,7 @@ class MedMnistReaderTest {
         m.put("train_images", TestFiles.npyU1(new long[] {2, 2, 2}, TestFiles.grayPixels(2, 2, 2)));
         m.put("train_labels", TestFiles.npyU1(new long[] {2, 14}, new byte[28]));
         Path f = write("chestmnist.npz", m, true);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        BadRecordException e = assertThrows(BadRecordException.class,
                 () -> MedMnistReader.read(f.toString(), OnBadRecord.SKIP));
         assertTrue(e.getMessage().contains("chestmnist.npz") && e.getMessage().contains("multi-label")
                 && e.getMessage().contains("not supported"), e.getMessage());
@@ -145,18 +145,18 @@ class MedMnistReaderTest {
         m.put("train_images", TestFiles.npy("|u1", new long[] {2, 2, 2}, new byte[8], true));
         m.put("train_labels", TestFiles.npyU1Labels(0, 1));
         Path f = write("fortran.npz", m, false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        BadRecordException e = assertThrows(BadRecordException.class,
                 () -> MedMnistReader.read(f.toString(), OnBadRecord.FAIL));
         assertTrue(e.getMessage().contains("fortran.npz key train_images") && e.getMessage().contains("Fortran"), e.getMessage());
 
         m.put("train_images", TestFiles.npy("<c8", new long[] {2, 2, 2}, new byte[64], false));
         Path g = write("complex.npz", m, false);
-        e = assertThrows(IllegalArgumentException.class, () -> MedMnistReader.read(g.toString(), OnBadRecord.FAIL));
+        e = assertThrows(BadRecordException.class, () -> MedMnistReader.read(g.toString(), OnBadRecord.FAIL));
         assertTrue(e.getMessage().contains("complex.npz key train_images") && e.getMessage().contains("<c8"), e.getMessage());
 
         m.put("train_images", TestFiles.npyU1(new long[] {2, 4, 4, 4}, new byte[128]));
         Path v = write("organmnist3d.npz", m, false);
-        e = assertThrows(IllegalArgumentException.class, () -> MedMnistReader.read(v.toString(), OnBadRecord.FAIL));
+        e = assertThrows(BadRecordException.class, () -> MedMnistReader.read(v.toString(), OnBadRecord.FAIL));
         assertTrue(e.getMessage().contains("organmnist3d.npz") && e.getMessage().contains("3D"), e.getMessage());
     }
 
@@ -210,7 +210,7 @@ class MedMnistReaderTest {
         Map<String, byte[]> none = new LinkedHashMap<>();
         none.put("x", TestFiles.npyU1Labels(1));
         Path h = write("other.npz", none, true);
-        IllegalArgumentException u = assertThrows(IllegalArgumentException.class,
+        BadRecordException u = assertThrows(BadRecordException.class,
                 () -> MedMnistReader.read(h.toString(), OnBadRecord.FAIL));
         assertTrue(u.getMessage().contains("other.npz"), u.getMessage());
     }

@@ -146,12 +146,12 @@ class TableReaderTest {
 
         StructType noLabel = new StructType().add("image", DataTypes.BinaryType).add("y", DataTypes.IntegerType);
         String n = write("nolabel.parquet", noLabel, List.<Row>of(RowFactory.create(new byte[] {1}, 1)));
-        IllegalArgumentException a = assertThrows(IllegalArgumentException.class, () -> TableReader.read(n, OnBadRecord.FAIL));
+        BadRecordException a = assertThrows(BadRecordException.class, () -> TableReader.read(n, OnBadRecord.FAIL));
         assertTrue(a.getMessage().contains("nolabel.parquet") && a.getMessage().contains("label"), a.getMessage());
 
         StructType noPixels = new StructType().add("data", DataTypes.BinaryType).add("label", DataTypes.IntegerType);
         String p = write("nopixels.parquet", noPixels, List.<Row>of(RowFactory.create(new byte[] {1}, 1)));
-        a = assertThrows(IllegalArgumentException.class, () -> TableReader.read(p, OnBadRecord.FAIL));
+        a = assertThrows(BadRecordException.class, () -> TableReader.read(p, OnBadRecord.FAIL));
         assertTrue(a.getMessage().contains("image") && a.getMessage().contains("pixels"), a.getMessage());
 
         String missing = dir.resolve("absent.parquet").toString();

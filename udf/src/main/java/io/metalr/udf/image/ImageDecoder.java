@@ -48,22 +48,41 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public final class ImageDecoder {
 
-    /** Largest accepted {@code width * height}: keeps 3 float channels inside one Java array. */
+    /** Largest {@code width * height} any cap may allow: keeps 3 float channels inside one Java array. */
     public static final long MAX_PIXELS = (Integer.MAX_VALUE - 8) / 3;
+
+    /**
+     * The default cap on {@code width * height} ({@code data.max_image_pixels}): 100 megapixels.
+     * Decoding takes about {@code width * height * (bytes per stored pixel + 4 * channels)} bytes of
+     * heap, so a 16-bit RGBA image at the cap needs some 2 GB.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     private ImageDecoder() {}
 
+    /** Decodes one PNG or JPEG of at most {@link #DEFAULT_MAX_PIXELS} pixels. */
+    public static Image decode(byte[] bytes, String source) {
+        return decode(bytes, source, DEFAULT_MAX_PIXELS);
+    }
+
     /**
-     * Decodes one PNG or JPEG.
+     * Decodes one PNG or JPEG. Its size is read from its header first (IHDR, SOF): an image
+     * declaring more than {@code maxPixels} pixels is refused before anything is allocated for it,
+     * so a small crafted file cannot make the decoder allocate gigabytes.
      *
      * @param bytes the encoded image
      * @param source names the image in error messages (a file path, "part-3.parquet row 17", ...)
+     * @param maxPixels the largest {@code width * height} accepted ({@code data.max_image_pixels})
      * @return values in C,Y,X order, scaled to [0, 1]
-     * @throws BadRecordException if the bytes are null, empty, not PNG/JPEG, corrupt or truncated
+     * @throws BadRecordException if the bytes are null, empty, not PNG/JPEG, corrupt, truncated or
+     *     declare more than {@code maxPixels} pixels
      */
-    public static Image decode(byte[] bytes, String source) {
+    public static Image decode(byte[] bytes, String source, long maxPixels) {
+        if (maxPixels < 1 || maxPixels > MAX_PIXELS) {
+            throw new IllegalArgumentException("maxPixels must be in 1.." + MAX_PIXELS + ", got " + maxPixels);
+        }
         if (bytes == null || bytes.length == 0) {
             throw bad(source, "no image bytes (" + (bytes == null ? "null" : "empty") + ")");
         }
@@ -80,7 +99,7 @@ public final class ImageDecoder {
             throw bad(source, "not a PNG or JPEG image (" + bytes.length + " bytes starting with "
                     + hexPrefix(bytes) + ")");
         }
-        BufferedImage img = read(bytes, format, source);
+        BufferedImage img = read(bytes, format, source, maxPixels);
         try {
             return toImage(img);
         } catch (RuntimeException e) {
@@ -89,7 +108,7 @@ public final class ImageDecoder {
     }
 
     /** Reads the first image with a fresh reader, failing on errors and on warnings alike. */
-    private static BufferedImage read(byte[] bytes, String format, String source) {
+    private static BufferedImage read(byte[] bytes, String format, String source, long maxPixels) {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
         if (!readers.hasNext()) {
             throw bad(source, "this JVM has no ImageIO reader for " + format);
@@ -100,10 +119,12 @@ public final class ImageDecoder {
         // A memory-cached stream: ImageIO.createImageInputStream may spill to temp files.
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
+            // the header only: ImageIO allocates the whole raster before it decodes a single row
             long w = reader.getWidth(0);
             long h = reader.getHeight(0);
-            if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
-                throw bad(source, format + " declares " + w + "x" + h + " pixels, outside 1.." + MAX_PIXELS);
+            if (w < 1 || h < 1 || w * h > maxPixels) {
+                throw bad(source, format + " declares " + w + "x" + h + " pixels" + depth(bytes, format)
+                        + ", over the cap of " + maxPixels + " (data.max_image_pixels)");
             }
             BufferedImage img = reader.read(0);
             if (!warnings.isEmpty()) {
@@ -236,6 +257,16 @@ public final class ImageDecoder {
             }
         }
         return new Image(data, 3, h, w);
+    }
+
+    /** ", 16-bit RGBA" from a PNG's IHDR, for the message; "" when not a PNG. */
+    private static String depth(byte[] b, String format) {
+        if (!format.equals("png") || b.length < 26) {
+            return "";
+        }
+        String[] types = {"gray", "?", "RGB", "palette", "gray+alpha", "?", "RGBA"};
+        int type = b[25] & 0xFF;
+        return ", " + (b[24] & 0xFF) + "-bit " + (type < types.length ? types[type] : "type " + type);
     }
 
     private static String describe(BufferedImage img) {

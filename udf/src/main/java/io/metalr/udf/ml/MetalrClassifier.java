@@ -1,5 +1,6 @@
 package io.metalr.udf.ml;
 
+import io.metalr.udf.image.ImageDecoder;
 import io.metalr.udf.predict.Scorers;
 
 import java.util.Arrays;
@@ -9,6 +10,7 @@ import java.util.Locale;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
@@ -65,6 +67,7 @@ public final class MetalrClassifier extends Transformer implements DefaultParams
     private final Param<String> predictedClassCol;
     private final IntParam batchSize;
     private final Param<String> handleInvalid;
+    private final LongParam maxImagePixels;
 
     public MetalrClassifier() {
         this(Identifiable.randomUID("metalrClassifier"));
@@ -90,7 +93,11 @@ public final class MetalrClassifier extends Transformer implements DefaultParams
         setDefault(predictionCol, "prediction");
         setDefault(predictedClassCol, "predicted_class");
         setDefault(batchSize, 64);
+        maxImagePixels = new LongParam(this, "maxImagePixels",
+                "the largest width x height of an input image, checked before it is decoded (larger: invalid)",
+                ParamValidators.inRange(1, ImageDecoder.MAX_PIXELS));
         setDefault(handleInvalid, "error");
+        setDefault(maxImagePixels, ImageDecoder.DEFAULT_MAX_PIXELS);
     }
 
     @Override
@@ -167,6 +174,19 @@ public final class MetalrClassifier extends Transformer implements DefaultParams
         return this;
     }
 
+    public LongParam maxImagePixels() {
+        return maxImagePixels;
+    }
+
+    public MetalrClassifier setMaxImagePixels(long value) {
+        set(maxImagePixels, value);
+        return this;
+    }
+
+    public long getMaxImagePixels() {
+        return (Long) getOrDefault(maxImagePixels);
+    }
+
     public MetalrClassifier setHandleInvalid(String value) {
         set(handleInvalid, value.toLowerCase(Locale.ROOT));
         return this;
@@ -232,9 +252,10 @@ public final class MetalrClassifier extends Transformer implements DefaultParams
         int idIndex = Arrays.asList(in.fieldNames()).indexOf(id);
         int batch = getBatchSize();
         HandleInvalid onInvalid = HandleInvalid.parse(getHandleInvalid());
+        long maxPixels = getMaxImagePixels();
         // the function captures plain values only, never this stage
         MapPartitionsFunction<Row, Row> score =
-                rows -> new ScoringIterator(rows, model, inputIndex, pixels, idIndex, batch, onInvalid);
+                rows -> new ScoringIterator(rows, model, inputIndex, pixels, idIndex, batch, onInvalid, maxPixels);
         return dataset.toDF().mapPartitions(score, Encoders.row(out));
     }
 

@@ -28,6 +28,7 @@ final class ScoringIterator implements Iterator<Row> {
     private final boolean pixelsInput;
     private final int idIndex;
     private final int batchSize;
+    private final long maxImagePixels;
     private final HandleInvalid onInvalid;
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
     private Scorer scorer;
@@ -37,13 +38,14 @@ final class ScoringIterator implements Iterator<Row> {
      * @param idIndex the column that names a row in error messages, or -1
      */
     ScoringIterator(Iterator<Row> in, String modelDir, int inputIndex, boolean pixelsInput, int idIndex,
-            int batchSize, HandleInvalid onInvalid) {
+            int batchSize, HandleInvalid onInvalid, long maxImagePixels) {
         this.in = in;
         this.modelDir = modelDir;
         this.inputIndex = inputIndex;
         this.pixelsInput = pixelsInput;
         this.idIndex = idIndex;
         this.batchSize = batchSize;
+        this.maxImagePixels = maxImagePixels;
         this.onInvalid = onInvalid;
     }
 
@@ -113,7 +115,8 @@ final class ScoringIterator implements Iterator<Row> {
             return ModelInput.fromPixels(scorer().preprocessor(), x, source);
         }
         byte[] image = (byte[]) row.get(inputIndex);
-        return ModelInput.fromImage(scorer().preprocessor(), image, source(row, "an image of " + image.length + " bytes"));
+        return ModelInput.fromImage(scorer().preprocessor(), image, source(row, "an image of " + image.length + " bytes"),
+                maxImagePixels);
     }
 
     /** The id column's value when there is one, else what the row holds. */

@@ -10,12 +10,13 @@ public final class ModelInput {
     private ModelInput() {}
 
     /**
-     * Decodes an encoded PNG/JPEG and applies the model's preprocessing.
+     * Decodes an encoded PNG/JPEG of at most {@code maxPixels} pixels and applies the model's
+     * preprocessing.
      *
-     * @throws BadRecordException naming {@code source} if the image is corrupt or has bad values
+     * @throws BadRecordException naming {@code source} if the image is corrupt, too large or has bad values
      */
-    public static float[] fromImage(Preprocessor pre, byte[] image, String source) {
-        return pre.apply(ImageDecoder.decode(image, source), source).data();
+    public static float[] fromImage(Preprocessor pre, byte[] image, String source, long maxPixels) {
+        return pre.apply(ImageDecoder.decode(image, source, maxPixels), source).data();
     }
 
     /**

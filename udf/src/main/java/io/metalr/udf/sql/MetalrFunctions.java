@@ -34,9 +34,10 @@ import org.apache.spark.sql.types.StructType;
  *       decode, then {@link Preprocessor} with mean 0.5 and std 0.5 for every channel ([0, 1] to [-1, 1]).
  * </ul>
  *
- * A null argument gives null (SQL convention). A bad image fails the query with a
- * {@link BadRecordException} naming the function and the row's byte length: the row's file or key
- * is not visible inside a function of the bytes alone.
+ * A null argument gives null (SQL convention). A bad image, or one declaring more pixels than the
+ * cap given at registration ({@link ImageDecoder#DEFAULT_MAX_PIXELS} unless given), fails the query
+ * with a {@link BadRecordException} naming the function and the row's byte length: the row's file or
+ * key is not visible inside a function of the bytes alone.
  *
  * <p>The static methods behind the functions ({@link #decode}, {@link #imageShape}, {@link #preprocess})
  * can be called directly from Java.
@@ -81,11 +82,26 @@ public final class MetalrFunctions {
 
     /** Registers every function with {@code spark}'s session catalog; safe to call again. */
     public static void register(SparkSession spark) {
-        // Method references to static methods: serializable (UDF1 is Serializable) and capture nothing.
-        spark.udf().register(DECODE, (UDF1<byte[], float[]>) MetalrFunctions::decode, FLOATS);
-        spark.udf().register(IMAGE_SHAPE, (UDF1<byte[], int[]>) MetalrFunctions::imageShape, INTS);
-        spark.udf().register(PREPROCESS,
-                (UDF4<byte[], Integer, Integer, Integer, float[]>) MetalrFunctions::preprocess, FLOATS);
+        register(spark, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Registers every function, refusing images that declare more than {@code maxPixels} pixels
+     * ({@code data.max_image_pixels}) before they are decoded.
+     */
+    public static void register(SparkSession spark, long maxPixels) {
+        checkCap(maxPixels);
+        // The lambdas capture one long: serializable (UDF1 is Serializable), shipped to every executor.
+        spark.udf().register(DECODE, (UDF1<byte[], float[]>) image -> decode(image, maxPixels), FLOATS);
+        spark.udf().register(IMAGE_SHAPE, (UDF1<byte[], int[]>) image -> imageShape(image, maxPixels), INTS);
+        spark.udf().register(PREPROCESS, (UDF4<byte[], Integer, Integer, Integer, float[]>)
+                (image, h, w, c) -> preprocess(image, h, w, c, maxPixels), FLOATS);
+    }
+
+    private static void checkCap(long maxPixels) {
+        if (maxPixels < 1 || maxPixels > ImageDecoder.MAX_PIXELS) {
+            throw new IllegalArgumentException("maxPixels must be in 1.." + ImageDecoder.MAX_PIXELS + ", got " + maxPixels);
+        }
     }
 
     /**
@@ -96,20 +112,30 @@ public final class MetalrFunctions {
      * @throws java.io.UncheckedIOException if the model cannot be read
      */
     public static void registerPredict(SparkSession spark, String modelDir) {
+        registerPredict(spark, modelDir, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /** As {@link #registerPredict(SparkSession, String)}, images capped at {@code maxPixels} pixels. */
+    public static void registerPredict(SparkSession spark, String modelDir, long maxPixels) {
+        checkCap(maxPixels);
         Scorers.forModel(modelDir);
-        // the lambdas capture only the path: each executor loads the model itself, once
-        spark.udf().register(PREDICT, (UDF1<byte[], Row>) image -> predict(modelDir, image), PREDICTION);
+        // the lambdas capture only the path and the cap: each executor loads the model itself, once
+        spark.udf().register(PREDICT, (UDF1<byte[], Row>) image -> predict(modelDir, image, maxPixels), PREDICTION);
         spark.udf().register(PREDICT_PIXELS,
                 (UDF1<scala.collection.Seq<Float>, Row>) x -> predictPixels(modelDir, x), PREDICTION);
     }
 
     /** {@code metalr_predict}: the prediction as a row of {@link #PREDICTION}, or null for null. */
     public static Row predict(String modelDir, byte[] image) {
+        return predict(modelDir, image, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    public static Row predict(String modelDir, byte[] image, long maxPixels) {
         if (image == null) {
             return null;
         }
         Scorer scorer = Scorers.forModel(modelDir);
-        return score(scorer, ModelInput.fromImage(scorer.preprocessor(), image, source(PREDICT, image)));
+        return score(scorer, ModelInput.fromImage(scorer.preprocessor(), image, source(PREDICT, image), maxPixels));
     }
 
     /** {@code metalr_predict_pixels}: the prediction for preprocessed values, or null for null. */
@@ -137,20 +163,32 @@ public final class MetalrFunctions {
 
     /** {@code metalr_decode}: the decoded values, C,Y,X order, or null for null. */
     public static float[] decode(byte[] image) {
-        return image == null ? null : decodeImage(DECODE, image).data();
+        return decode(image, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    public static float[] decode(byte[] image, long maxPixels) {
+        return image == null ? null : decodeImage(DECODE, image, maxPixels).data();
     }
 
     /** {@code metalr_image_shape}: {@code [channels, height, width]}, or null for null. */
     public static int[] imageShape(byte[] image) {
+        return imageShape(image, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    public static int[] imageShape(byte[] image, long maxPixels) {
         if (image == null) {
             return null;
         }
-        Image img = decodeImage(IMAGE_SHAPE, image);
+        Image img = decodeImage(IMAGE_SHAPE, image, maxPixels);
         return new int[] {img.channels(), img.height(), img.width()};
     }
 
     /** {@code metalr_preprocess}: decoded, converted, resized and normalised values, or null. */
     public static float[] preprocess(byte[] image, Integer height, Integer width, Integer channels) {
+        return preprocess(image, height, width, channels, ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    public static float[] preprocess(byte[] image, Integer height, Integer width, Integer channels, long maxPixels) {
         if (image == null || height == null || width == null || channels == null) {
             return null;
         }
@@ -160,11 +198,11 @@ public final class MetalrFunctions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PREPROCESS + ": " + e.getMessage(), e);
         }
-        return pre.apply(decodeImage(PREPROCESS, image), source(PREPROCESS, image)).data();
+        return pre.apply(decodeImage(PREPROCESS, image, maxPixels), source(PREPROCESS, image)).data();
     }
 
-    private static Image decodeImage(String function, byte[] image) {
-        return ImageDecoder.decode(image, source(function, image));
+    private static Image decodeImage(String function, byte[] image, long maxPixels) {
+        return ImageDecoder.decode(image, source(function, image), maxPixels);
     }
 
     /** What error messages call the row: the function and the byte count are all that is known. */

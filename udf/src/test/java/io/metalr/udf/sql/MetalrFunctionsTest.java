@@ -134,6 +134,23 @@ class MetalrFunctionsTest {
     }
 
     @Test
+    void aPixelCapGivenAtRegistrationReachesTheExecutors() {
+        try {
+            // the gray PNG is 5x6 = 30 pixels; rgbPng 7x4 = 28
+            MetalrFunctions.register(spark, 29);
+            Row ok = spark.sql("SELECT metalr_image_shape(image) FROM images WHERE id = 2").first();
+            assertEquals(List.of(3, 4, 7), ok.getList(0));
+            for (String fn : List.of(MetalrFunctions.DECODE, MetalrFunctions.IMAGE_SHAPE)) {
+                Exception e = assertThrows(Exception.class,
+                        () -> spark.sql("SELECT " + fn + "(image) FROM images WHERE id = 1").collectAsList());
+                assertTrue(messages(e).contains("declares 5x6 pixels") && messages(e).contains("cap of 29"), messages(e));
+            }
+        } finally {
+            MetalrFunctions.register(spark);
+        }
+    }
+
+    @Test
     void nullArgumentsGiveNullAndBadSizesFail() {
         Row r = spark.sql("SELECT metalr_decode(CAST(NULL AS BINARY)), metalr_image_shape(CAST(NULL AS BINARY)), "
                 + "metalr_preprocess(image, CAST(NULL AS INT), 4, 1) FROM images WHERE id = 1").first();
