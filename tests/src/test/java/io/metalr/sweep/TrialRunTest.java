@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.metalr.UnreachableFileSystem;
 import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
@@ -70,8 +71,12 @@ class TrialRunTest {
                 s -> {});
         assertTrue(missing.error().startsWith("data: ") && missing.error().contains("none.npz"), missing.error());
 
-        // a folder where a file should be is an I/O failure, not the trial's own: the task fails
-        assertThrows(UncheckedIOException.class,
-                () -> TrialRun.run(BASE, trial(null, "data.format=medmnist", "data.path=\"" + dir + "\""), null, s -> {}));
+        // a folder where a file should be is the trial's data
+        TrialResult folder = TrialRun.run(BASE, trial(null, "data.format=medmnist", "data.path=\"" + dir + "\""), null, s -> {});
+        assertTrue(folder.error().startsWith("data: "), folder.error());
+
+        // a file system that cannot be reached is an I/O failure, not the trial's own: the task fails
+        assertThrows(UncheckedIOException.class, () -> TrialRun.run(BASE, trial(null, "data.format=medmnist",
+                "data.path=\"" + UnreachableFileSystem.SCHEME + ":///data/set.npz\""), null, s -> {}));
     }
 }
