@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.metalr.MiniHdfs;
 import io.metalr.config.JobConfig;
 
 import org.apache.hadoop.conf.Configuration;
@@ -15,15 +16,12 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.input.PortableDataStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.URI;
@@ -43,25 +41,8 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HdfsTest {
 
-    @TempDir
-    static java.nio.file.Path base;
-
-    private static MiniDFSCluster cluster;
-    private static String root;
-
-    @BeforeAll
-    static void startCluster() throws IOException {
-        cluster = io.metalr.MiniHdfs.start(base.resolve("dfs"));
-        root = io.metalr.MiniHdfs.root(cluster);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.shutdown(true);
-            cluster = null;
-        }
-    }
+    @RegisterExtension
+    static final MiniHdfs.PerClass HDFS = new MiniHdfs.PerClass();
 
     /** A client configuration that bypasses the FileSystem cache, so nothing outlives the test. */
     private static Configuration client() {
@@ -94,8 +75,8 @@ class HdfsTest {
             npz.put(split + "_images", NpzWriter.Array.uint8(px, n, 8, 8));
             npz.put(split + "_labels", NpzWriter.Array.int64(labels, n, 1));
         }
-        String file = root + "/medmnist/tiny.npz";
-        try (FileSystem fs = FileSystem.get(URI.create(root + "/"), client());
+        String file = HDFS.root() + "/medmnist/tiny.npz";
+        try (FileSystem fs = FileSystem.get(URI.create(HDFS.root() + "/"), client());
                 FSDataOutputStream out = fs.create(new Path(file), false)) {
             npz.writeTo(out);
         }
@@ -113,8 +94,8 @@ class HdfsTest {
     void writtenBytesReadBackThroughAnHdfsUri() throws IOException {
         // more than one block (1 MiB) so a read crosses a block boundary
         byte[] data = bytes(1024 * 1024 + 4321, 7);
-        String file = root + "/data/set1/images.bin";
-        try (FileSystem fs = FileSystem.get(URI.create(root + "/"), client())) {
+        String file = HDFS.root() + "/data/set1/images.bin";
+        try (FileSystem fs = FileSystem.get(URI.create(HDFS.root() + "/"), client())) {
             try (FSDataOutputStream out = fs.create(new Path(file), false)) {
                 out.write(data);
             }
@@ -123,7 +104,7 @@ class HdfsTest {
             assertEquals("hdfs", fs.getScheme());
             Path p = new Path(URI.create(file));
             assertTrue(fs.exists(p));
-            assertFalse(fs.exists(new Path(root + "/data/set1/missing.bin")));
+            assertFalse(fs.exists(new Path(HDFS.root() + "/data/set1/missing.bin")));
             FileStatus st = fs.getFileStatus(p);
             assertEquals(data.length, st.getLen());
             assertTrue(st.isFile());
@@ -132,7 +113,7 @@ class HdfsTest {
                 in.readFully(0, back);
             }
             assertArrayEquals(data, back);
-            FileStatus[] listed = fs.listStatus(new Path(root + "/data/set1"));
+            FileStatus[] listed = fs.listStatus(new Path(HDFS.root() + "/data/set1"));
             assertEquals(1, listed.length);
             assertEquals("images.bin", listed[0].getPath().getName());
         }
@@ -144,21 +125,21 @@ class HdfsTest {
         files.put("a.bin", bytes(1000, 1));
         files.put("b.bin", bytes(2000, 2));
         files.put("c.bin", bytes(3, 3));
-        try (FileSystem fs = FileSystem.get(URI.create(root + "/"), client())) {
+        try (FileSystem fs = FileSystem.get(URI.create(HDFS.root() + "/"), client())) {
             for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                try (FSDataOutputStream out = fs.create(new Path(root + "/spark/" + e.getKey()))) {
+                try (FSDataOutputStream out = fs.create(new Path(HDFS.root() + "/spark/" + e.getKey()))) {
                     out.write(e.getValue());
                 }
             }
         }
         JavaSparkContext jsc = io.metalr.TestSpark.context();
         jsc.hadoopConfiguration().setBoolean("fs.hdfs.impl.disable.cache", true);
-        JavaPairRDD<String, PortableDataStream> rdd = jsc.binaryFiles(root + "/spark");
+        JavaPairRDD<String, PortableDataStream> rdd = jsc.binaryFiles(HDFS.root() + "/spark");
         List<scala.Tuple2<String, byte[]>> got = rdd.mapValues(PortableDataStream::toArray).collect();
         assertEquals(files.size(), got.size());
         for (scala.Tuple2<String, byte[]> t : got) {
             String name = t._1().substring(t._1().lastIndexOf('/') + 1);
-            assertTrue(t._1().startsWith(root + "/spark/") || t._1().startsWith("hdfs://"), t._1());
+            assertTrue(t._1().startsWith(HDFS.root() + "/spark/") || t._1().startsWith("hdfs://"), t._1());
             assertArrayEquals(files.get(name), t._2(), name + " " + Arrays.toString(Arrays.copyOf(t._2(), 4)));
         }
     }

@@ -1,5 +1,6 @@
 package io.metalr.fuzz;
 
+import io.metalr.Compress;
 import io.metalr.data.read.ManifestReader;
 import io.metalr.fuzz.Mutator.Field;
 import io.metalr.fuzz.Mutator.Mutant;
@@ -29,7 +30,7 @@ final class ManifestTargets {
         FuzzTarget.write(work.resolve("img0.png"), Seeds.png(Seeds.image(BufferedImage.TYPE_BYTE_GRAY, 7, 6)));
         FuzzTarget.write(work.resolve("img1.png"), Seeds.png(Seeds.image(BufferedImage.TYPE_3BYTE_BGR, 7, 6)));
         FuzzTarget.write(work.resolve("img2.jpg"), Seeds.jpeg(Seeds.image(BufferedImage.TYPE_BYTE_GRAY, 9, 9), false));
-        FuzzTarget.write(work.resolve("vol.nii.gz"), Seeds.gzip(Seeds.nifti(Seeds.LE, true, 8, 8, 3, false)));
+        FuzzTarget.write(work.resolve("vol.nii.gz"), Compress.gzip(Seeds.nifti(Seeds.LE, true, 8, 8, 3, false)));
         FuzzTarget.write(work.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         Files.createDirectories(work.resolve("sub"));
     }

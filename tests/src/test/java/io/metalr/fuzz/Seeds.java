@@ -1,5 +1,6 @@
 package io.metalr.fuzz;
 
+import io.metalr.Compress;
 import io.metalr.fuzz.Mutator.Field;
 
 import java.awt.image.BufferedImage;
@@ -15,8 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
 
 import javax.imageio.IIOImage;
@@ -183,7 +182,7 @@ final class Seeds {
         for (var e : entries.entrySet()) {
             byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
             byte[] data = e.getValue();
-            byte[] stored = deflate ? deflate(data) : data;
+            byte[] stored = deflate ? Compress.deflate(data) : data;
             CRC32 crc = new CRC32();
             crc.update(data);
             int at = b.position();
@@ -292,29 +291,6 @@ final class Seeds {
         return out;
     }
 
-    static byte[] deflate(byte[] data) {
-        Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
-        d.setInput(data);
-        d.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        while (!d.finished()) {
-            out.write(buf, 0, d.deflate(buf));
-        }
-        d.end();
-        return out.toByteArray();
-    }
-
-    static byte[] gzip(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream g = new GZIPOutputStream(out)) {
-            g.write(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
     static byte[] gunzip(byte[] gz) {
         try (var in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(gz))) {
             return in.readAllBytes();
@@ -331,7 +307,7 @@ final class Seeds {
      */
     static synchronized byte[] gzippedZeros() {
         if (zerosGz == null) {
-            zerosGz = gzip(new byte[24 << 20]);
+            zerosGz = Compress.gzip(new byte[24 << 20]);
         }
         return zerosGz;
     }
@@ -341,7 +317,7 @@ final class Seeds {
     /** 24 MiB of zeros, raw-deflated (a zip bomb entry), made once. */
     static synchronized byte[] deflatedZeros() {
         if (zerosDeflated == null) {
-            zerosDeflated = deflate(new byte[24 << 20]);
+            zerosDeflated = Compress.deflate(new byte[24 << 20]);
         }
         return zerosDeflated;
     }

@@ -1,5 +1,6 @@
 package io.metalr.fuzz;
 
+import io.metalr.Compress;
 import io.metalr.data.read.IdxReader;
 import io.metalr.data.read.NiftiReader;
 import io.metalr.data.read.NiftiSettings;
@@ -34,7 +35,7 @@ final class VolumeTargets {
         List<Seed> seeds(Path work) throws Exception {
             List<Seed> out = new ArrayList<>();
             for (Seed s : plainSeeds()) {
-                Seed seed = gz ? new Seed(s.file() + ".gz", Seeds.gzip(s.bytes()), s.fields()) : s;
+                Seed seed = gz ? new Seed(s.file() + ".gz", Compress.gzip(s.bytes()), s.fields()) : s;
                 out.add(seed);
                 write(work.resolve(seed.file()), seed.bytes());
             }
@@ -65,11 +66,11 @@ final class VolumeTargets {
                 }
                 case 1 -> {
                     Mutant m = Mutator.field(inner, s.fields(), r);
-                    return new Mutant(Mutator.concat(Seeds.gzip(m.bytes()), Seeds.gzippedZeros()),
+                    return new Mutant(Mutator.concat(Compress.gzip(m.bytes()), Seeds.gzippedZeros()),
                             "gzip bomb after a header with " + m.what());
                 }
                 case 2 -> {
-                    byte[] tail = r.nextBoolean() ? valid : Seeds.gzip(Mutator.randomBytes(r, 1 + r.nextInt(64)));
+                    byte[] tail = r.nextBoolean() ? valid : Compress.gzip(Mutator.randomBytes(r, 1 + r.nextInt(64)));
                     return new Mutant(Mutator.concat(valid, tail), "concatenated gzip members");
                 }
                 case 3 -> {
@@ -82,7 +83,7 @@ final class VolumeTargets {
                 }
                 default -> {
                     Mutant m = r.nextBoolean() ? Mutator.field(inner, s.fields(), r) : Mutator.generic(inner, r);
-                    return new Mutant(Seeds.gzip(m.bytes()), "gzip of " + m.what());
+                    return new Mutant(Compress.gzip(m.bytes()), "gzip of " + m.what());
                 }
             }
         }

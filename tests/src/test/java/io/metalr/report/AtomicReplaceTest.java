@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metalr.CrashingFileSystem;
 import io.metalr.MiniHdfs;
-import io.metalr.data.read.DataPaths;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,24 +40,9 @@ class AtomicReplaceTest {
     @TempDir
     static java.nio.file.Path base;
 
-    private static MiniDFSCluster cluster;
-    private static String hdfsRoot;
+    @RegisterExtension
+    static final MiniHdfs.PerClass HDFS = new MiniHdfs.PerClass();
     private static final AtomicInteger CASES = new AtomicInteger();
-
-    @BeforeAll
-    static void startCluster() throws IOException {
-        cluster = MiniHdfs.start(base.resolve("dfs"));
-        hdfsRoot = MiniHdfs.root(cluster);
-    }
-
-    @AfterAll
-    static void stopCluster() throws IOException {
-        if (cluster != null) {
-            DataPaths.fileSystem(hdfsRoot + "/", DataPaths.configuration()).close();
-            cluster.shutdown(true);
-            cluster = null;
-        }
-    }
 
     /** A fresh empty folder on the file system {@code kind} names, and that file system. */
     private record Place(FileSystem fs, Path dir, boolean objectStore) {}
@@ -75,8 +57,8 @@ class AtomicReplaceTest {
                 yield new Place(fs, dir, kind.equals("local-object-store"));
             }
             case "hdfs" -> {
-                FileSystem fs = FileSystem.get(URI.create(hdfsRoot + "/"), new Configuration());
-                Path dir = new Path(hdfsRoot + "/" + name);
+                FileSystem fs = FileSystem.get(URI.create(HDFS.root() + "/"), new Configuration());
+                Path dir = new Path(HDFS.root() + "/" + name);
                 fs.mkdirs(dir);
                 yield new Place(fs, dir, false);
             }

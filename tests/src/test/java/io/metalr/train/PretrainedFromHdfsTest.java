@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.metalr.MiniHdfs;
 import io.metalr.config.JobConfig;
 import io.metalr.data.read.DataPaths;
 import io.metalr.model.io.TensorData;
@@ -14,14 +15,10 @@ import io.metalr.model.io.TorchWeightsReader;
 
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -31,25 +28,8 @@ class PretrainedFromHdfsTest {
 
     private static final java.nio.file.Path LOCAL = java.nio.file.Path.of("src/test/resources/torch/reference_cnn_state_dict.pt");
 
-    @TempDir
-    static java.nio.file.Path base;
-
-    private static MiniDFSCluster cluster;
-    private static String root;
-
-    @BeforeAll
-    static void startCluster() throws IOException {
-        cluster = io.metalr.MiniHdfs.start(base.resolve("dfs"));
-        root = io.metalr.MiniHdfs.root(cluster);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.shutdown(true);
-            cluster = null;
-        }
-    }
+    @RegisterExtension
+    static final MiniHdfs.PerClass HDFS = new MiniHdfs.PerClass();
 
     private static JobConfig cfg(String pretrained) {
         return JobConfig.of(ConfigFactory.parseString(
@@ -58,7 +38,7 @@ class PretrainedFromHdfsTest {
 
     @Test
     void aRunStartsFromWeightsOnHdfs() throws Exception {
-        String onHdfs = root + "/models/reference_cnn.pt";
+        String onHdfs = HDFS.root() + "/models/reference_cnn.pt";
         FileSystem fs = DataPaths.fileSystem(onHdfs, DataPaths.configuration());
         fs.copyFromLocalFile(new Path(LOCAL.toAbsolutePath().toUri()), DataPaths.toPath(onHdfs));
 
@@ -71,7 +51,7 @@ class PretrainedFromHdfsTest {
 
     @Test
     void aMissingFileOnHdfsIsNamed() {
-        String missing = root + "/models/nowhere.pt";
+        String missing = HDFS.root() + "/models/nowhere.pt";
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunSetup.from(cfg(missing), 1, 3));
         assertTrue(e.getMessage().contains("model.pretrained") && e.getMessage().contains(missing), e.getMessage());
     }

@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import io.metalr.formats.BoundedZip;
 import io.metalr.udf.image.ImageDecoder;
 
 /**
@@ -17,7 +18,7 @@ import io.metalr.udf.image.ImageDecoder;
 public record DataLimits(long maxImagePixels, long maxFileBytes) {
 
     /** The largest Java byte array. */
-    public static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    public static final long MAX_ARRAY = BoundedZip.MAX_ARRAY;
 
     /** The defaults of {@code conf/reference.conf}. */
     public static final DataLimits DEFAULTS = new DataLimits(ImageDecoder.DEFAULT_MAX_PIXELS, 1L << 30);

@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import io.metalr.formats.NpyArray;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
 
@@ -87,7 +88,7 @@ public final class MedMnistReader {
         for (String split : splits) {
             wanted.add(split + "_labels");
         }
-        Map<String, Npy.Array> labelArrays = Npy.parseNpz(npz, name, wanted, limits.maxFileBytes());
+        Map<String, NpyArray> labelArrays = Npy.parseNpz(npz, name, wanted, limits.maxFileBytes());
         for (String split : splits) {
             checkLabelShape(labelArrays.get(split + "_labels"), name, split);
         }
@@ -96,8 +97,8 @@ public final class MedMnistReader {
         long skipped = 0;
         int maxLabel = -1;
         for (String split : splits) {
-            Npy.Array labels = labelArrays.get(split + "_labels");
-            Npy.Array images = Npy.parseNpz(npz, name, List.of(split + "_images"), limits.maxFileBytes())
+            NpyArray labels = labelArrays.get(split + "_labels");
+            NpyArray images = Npy.parseNpz(npz, name, List.of(split + "_images"), limits.maxFileBytes())
                     .get(split + "_images");
             long[] s = images.shape();
             int channels;
@@ -141,7 +142,7 @@ public final class MedMnistReader {
         return SampleSets.finish(name, samples, SampleSets.numbered(Math.max(classes, 0)), skipped, splits);
     }
 
-    private static void checkLabelShape(Npy.Array labels, String name, String split) {
+    private static void checkLabelShape(NpyArray labels, String name, String split) {
         long[] s = labels.shape();
         if (s.length == 2 && s[1] > 1) {
             throw new BadRecordException(name + " key " + split + "_labels: shape " + labels.shapeString()
@@ -153,7 +154,7 @@ public final class MedMnistReader {
         }
     }
 
-    private static int label(Npy.Array labels, int i, String id, int numClasses) {
+    private static int label(NpyArray labels, int i, String id, int numClasses) {
         double v = labels.getDouble(i);
         if (Double.isNaN(v) || Double.isInfinite(v) || v != Math.rint(v)) {
             throw new BadRecordException(id + ": label " + v + " is not an integer");
@@ -167,7 +168,7 @@ public final class MedMnistReader {
     }
 
     /** 1/255 or 1/65535 for integer arrays, 1 for floats. */
-    private static float pixelScale(Npy.Array images) {
+    private static float pixelScale(NpyArray images) {
         if (images.isFloat()) {
             return 1f;
         }
@@ -184,7 +185,7 @@ public final class MedMnistReader {
         return 1f / 255f;
     }
 
-    private static Image image(Npy.Array a, int i, int channels, int h, int w, int per, float scale, String id) {
+    private static Image image(NpyArray a, int i, int channels, int h, int w, int per, float scale, String id) {
         float[] data = new float[per];
         long base = (long) i * per;
         boolean u1 = a.dtype().equals("u1");

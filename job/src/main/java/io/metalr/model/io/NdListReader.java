@@ -74,7 +74,7 @@ public final class NdListReader {
         }
         where = source + ": tensor '" + name + "'";
         in.readUTF(); // sparse format
-        TorchDtype dtype = dtype(in.readUTF(), where);
+        TorchDtype dtype = TorchDtype.named(in.readUTF(), d -> d.djl, where);
         int rank = in.readInt();
         if (rank < 0 || rank > MAX_RANK) {
             throw new BadModelException(where + " has rank " + rank + " (corrupt file)");
@@ -98,22 +98,5 @@ public final class NdListReader {
         ByteBuffer data = ByteBuffer.wrap(file, file.length - left.available(), length).slice().order(order);
         in.skipNBytes(length);
         return dtype.dense(name, shape, data, where);
-    }
-
-    private static TorchDtype dtype(String name, String where) throws BadModelException {
-        return switch (name) {
-            case "FLOAT32" -> TorchDtype.FLOAT32;
-            case "FLOAT64" -> TorchDtype.FLOAT64;
-            case "FLOAT16" -> TorchDtype.FLOAT16;
-            case "BFLOAT16" -> TorchDtype.BFLOAT16;
-            case "INT64" -> TorchDtype.INT64;
-            case "INT32" -> TorchDtype.INT32;
-            case "INT16" -> TorchDtype.INT16;
-            case "INT8" -> TorchDtype.INT8;
-            case "UINT8" -> TorchDtype.UINT8;
-            case "BOOLEAN" -> TorchDtype.BOOL;
-            default -> throw new BadModelException(where + ": data type " + name + " is not supported"
-                    + " (FLOAT16/32/64, BFLOAT16, INT8/16/32/64, UINT8, BOOLEAN)");
-        };
     }
 }

@@ -88,7 +88,7 @@ public final class SafetensorsReader {
         if (!info.path("dtype").isTextual() || !shape.isArray() || !offsets.isArray() || offsets.size() != 2) {
             throw new BadModelException(where + ": safetensors header entry needs a dtype, a shape and two data_offsets, got " + info);
         }
-        TorchDtype dtype = dtype(info.get("dtype").asText(), where);
+        TorchDtype dtype = TorchDtype.named(info.get("dtype").asText(), d -> d.safetensors, where);
         long[] dims = new long[shape.size()];
         for (int i = 0; i < dims.length; i++) {
             dims[i] = nonNegative(shape.get(i), where + ": shape");
@@ -107,22 +107,5 @@ public final class SafetensorsReader {
             throw new BadModelException(what + " holds " + n + ", not a non-negative integer");
         }
         return n.asLong();
-    }
-
-    private static TorchDtype dtype(String name, String where) throws BadModelException {
-        return switch (name) {
-            case "F32" -> TorchDtype.FLOAT32;
-            case "F64" -> TorchDtype.FLOAT64;
-            case "F16" -> TorchDtype.FLOAT16;
-            case "BF16" -> TorchDtype.BFLOAT16;
-            case "I64" -> TorchDtype.INT64;
-            case "I32" -> TorchDtype.INT32;
-            case "I16" -> TorchDtype.INT16;
-            case "I8" -> TorchDtype.INT8;
-            case "U8" -> TorchDtype.UINT8;
-            case "BOOL" -> TorchDtype.BOOL;
-            default -> throw new BadModelException(where + ": dtype " + name + " is not supported"
-                    + " (F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
-        };
     }
 }

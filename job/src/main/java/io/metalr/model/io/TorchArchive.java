@@ -1,5 +1,7 @@
 package io.metalr.model.io;
 
+import io.metalr.formats.BoundedZip;
+import io.metalr.formats.MalformedFileException;
 import io.metalr.model.BadModelException;
 
 import java.nio.ByteBuffer;
@@ -10,7 +12,8 @@ import java.util.List;
 
 /**
  * The zip container of {@code torch.save} (since torch 1.6) and {@code torch.jit.save}, read from
- * memory through {@link BoundedZip}.
+ * memory through {@link BoundedZip}; a malformed archive is a {@link BadModelException} naming the
+ * file and entry.
  *
  * <p>Every record sits under one top folder, the archive name ({@code <archive>/data.pkl},
  * {@code <archive>/data/0}, ...), which torch takes from the file name at save time, so it is
@@ -19,6 +22,8 @@ import java.util.List;
 final class TorchArchive {
 
     private static final String KIND = "PyTorch weight file";
+    /** Weights barely compress; a zip bomb does. */
+    private static final BoundedZip.Limits LIMITS = new BoundedZip.Limits(BoundedZip.MAX_ARRAY, "the largest array", 100);
 
     /** The legacy format begins with a pickled magic number: PROTO 2, LONG1 of 10 bytes, 0x1950a86a20f9469cfc6c. */
     private static final byte[] LEGACY_MAGIC = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a,
@@ -42,7 +47,7 @@ final class TorchArchive {
             throw new BadModelException(source + ": legacy (pre-1.6, non-zip) torch.save format, which is not supported;"
                     + " re-save it with a current torch: torch.save(torch.load(f), f)");
         }
-        BoundedZip zip = BoundedZip.open(bytes, source, KIND);
+        BoundedZip zip = openZip(bytes, source, KIND);
         if (zip.entries().isEmpty()) {
             throw new BadModelException(source + ": not a " + KIND + " (empty zip archive)");
         }
@@ -75,7 +80,20 @@ final class TorchArchive {
         if (e == null) {
             throw new BadModelException(source + ": zip entry " + prefix + record + " is missing");
         }
-        return zip.read(e);
+        try {
+            return zip.read(e);
+        } catch (MalformedFileException x) {
+            throw new BadModelException(x.getMessage(), x);
+        }
+    }
+
+    /** The zip directory of a weight file, its entries named as {@code "<source>: zip entry <name>"}. */
+    static BoundedZip openZip(byte[] bytes, String source, String kind) throws BadModelException {
+        try {
+            return BoundedZip.open(bytes, source, kind, name -> source + ": zip entry " + name, LIMITS);
+        } catch (MalformedFileException e) {
+            throw new BadModelException(e.getMessage(), e);
+        }
     }
 
     /** One record copied into an array, for the pickle. */

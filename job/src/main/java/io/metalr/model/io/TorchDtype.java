@@ -3,34 +3,45 @@ package io.metalr.model.io;
 import io.metalr.model.BadModelException;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * The element types of weight files: those torch pickles by class name ({@code torch.FloatStorage}
  * and so on), which are also what safetensors, npz and DJL's NDList files are read as.
  */
 enum TorchDtype {
-    FLOAT32("FloatStorage", "float32", 4, true),
-    FLOAT64("DoubleStorage", "float64", 8, true),
-    FLOAT16("HalfStorage", "float16", 2, true),
-    BFLOAT16("BFloat16Storage", "bfloat16", 2, true),
-    INT64("LongStorage", "int64", 8, false),
-    INT32("IntStorage", "int32", 4, false),
-    INT16("ShortStorage", "int16", 2, false),
-    INT8("CharStorage", "int8", 1, false),
-    UINT8("ByteStorage", "uint8", 1, false),
-    BOOL("BoolStorage", "bool", 1, false);
+    FLOAT32("FloatStorage", "float32", 4, true, "f4", "F32", "FLOAT32"),
+    FLOAT64("DoubleStorage", "float64", 8, true, "f8", "F64", "FLOAT64"),
+    FLOAT16("HalfStorage", "float16", 2, true, "f2", "F16", "FLOAT16"),
+    BFLOAT16("BFloat16Storage", "bfloat16", 2, true, null, "BF16", "BFLOAT16"), // NumPy has no bfloat16
+    INT64("LongStorage", "int64", 8, false, "i8", "I64", "INT64"),
+    INT32("IntStorage", "int32", 4, false, "i4", "I32", "INT32"),
+    INT16("ShortStorage", "int16", 2, false, "i2", "I16", "INT16"),
+    INT8("CharStorage", "int8", 1, false, "i1", "I8", "INT8"),
+    UINT8("ByteStorage", "uint8", 1, false, "u1", "U8", "UINT8"),
+    BOOL("BoolStorage", "bool", 1, false, "b1", "BOOL", "BOOLEAN");
 
     final String storageClass;
     final String dtypeName;
     final int size;
     final boolean floating;
+    /** The name in a {@code .npy} descr (without byte order), in a safetensors header, in DJL's NDList. */
+    final String npy;
+    final String safetensors;
+    final String djl;
 
-    TorchDtype(String storageClass, String dtypeName, int size, boolean floating) {
+    TorchDtype(String storageClass, String dtypeName, int size, boolean floating, String npy, String safetensors,
+            String djl) {
         this.storageClass = storageClass;
         this.dtypeName = dtypeName;
         this.size = size;
         this.floating = floating;
+        this.npy = npy;
+        this.safetensors = safetensors;
+        this.djl = djl;
     }
 
     /** The dtype of {@code torch.<storageClass>}, or null when it is not one of these. */
@@ -41,6 +52,25 @@ enum TorchDtype {
             }
         }
         return null;
+    }
+
+    /**
+     * The dtype a weight format names {@code name}, e.g. {@code named("F32", d -> d.safetensors, where)}.
+     *
+     * @throws BadModelException naming {@code where}, the name and the names the format may use
+     */
+    static TorchDtype named(String name, Function<TorchDtype, String> naming, String where) throws BadModelException {
+        List<String> names = new ArrayList<>();
+        for (TorchDtype d : values()) {
+            String n = naming.apply(d);
+            if (name.equals(n)) {
+                return d;
+            }
+            if (n != null) {
+                names.add(n);
+            }
+        }
+        throw new BadModelException(where + ": dtype " + name + " is not supported (" + String.join(", ", names) + ")");
     }
 
     /**

@@ -36,7 +36,7 @@ import java.util.Set;
  * that do not fit the file, missing or too-short storages, views repeating their storage far
  * beyond its size, and any pickled Python global outside the whitelist in {@link TorchGlobals}
  * (e.g. a whole pickled model class). Memory stays within a small multiple of the file's size
- * (see {@link BoundedZip} and {@link TorchGlobals#materialise}). Tensors are read only when
+ * (see {@link io.metalr.formats.BoundedZip} and {@link TorchGlobals#materialise}). Tensors are read only when
  * they are part of what is returned.
  */
 public final class TorchWeightsReader {

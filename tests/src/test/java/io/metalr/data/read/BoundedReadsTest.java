@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalr.Compress;
 import io.metalr.udf.image.BadRecordException;
 
-import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -77,7 +76,7 @@ class BoundedReadsTest {
         List<byte[]> deflated = new java.util.ArrayList<>();
         for (Entry e : entries) {
             byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-            byte[] d = deflate(e.data());
+            byte[] d = Compress.deflate(e.data());
             deflated.add(d);
             offsets.add(b.position());
             b.putInt(0x04034b50).putShort((short) 20).putShort((short) 0).putShort((short) 8).putInt(0)
@@ -106,19 +105,6 @@ class BoundedReadsTest {
         return out;
     }
 
-    static byte[] deflate(byte[] data) {
-        Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
-        d.setInput(data);
-        d.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        while (!d.finished()) {
-            out.write(buf, 0, d.deflate(buf));
-        }
-        d.end();
-        return out.toByteArray();
-    }
-
     static int crc(byte[] data) {
         CRC32 c = new CRC32();
         c.update(data);
@@ -130,7 +116,7 @@ class BoundedReadsTest {
 
     @Test
     void zip64SizesThatDoNotFitTheFileAreABadRecordNamingFileAndKey() {
-        int compressed = deflate(IMAGES).length;
+        int compressed = Compress.deflate(IMAGES).length;
         // a negative inflated size (was NegativeArraySizeException), a compressed size past any file
         // (was an index out of bounds after the check wrapped around), one just past this file
         long[][] sizes = {{-8, compressed}, {IMAGES.length, Long.MAX_VALUE}, {IMAGES.length, 1L << 40}};
@@ -150,8 +136,34 @@ class BoundedReadsTest {
     void anEntryDeclaringMoreThanItsDeflatedBytesCanHoldIsRefusedWithoutAllocatingIt() {
         // 2 GB declared for a few hundred deflated bytes: the old reader allocated it before inflating
         byte[] npz = zip(List.of(new Entry("train_labels.npy", LABELS),
-                new Entry("train_images.npy", IMAGES, (long) Integer.MAX_VALUE - 100, (long) deflate(IMAGES).length)));
+                new Entry("train_images.npy", IMAGES, (long) Integer.MAX_VALUE - 100, (long) Compress.deflate(IMAGES).length)));
         refused(measure(() -> MedMnistReader.parse(npz, "liar.npz", OnBadRecord.FAIL, 0)), "liar.npz key train_images");
+    }
+
+    /** A stored MedMNIST npz holding these images and {@link #LABELS}. */
+    private static byte[] storedNpz(byte[] images) {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        m.put("train_images", images);
+        m.put("train_labels", LABELS);
+        return TestFiles.npz(m, false);
+    }
+
+    @Test
+    void aStoredEntryFailingItsCrcIsABadRecordNamingFileAndKey() {
+        byte[] npz = storedNpz(IMAGES);
+        int at = 0;
+        while (!java.util.Arrays.equals(npz, at, at + IMAGES.length, IMAGES, 0, IMAGES.length)) {
+            at++;
+        }
+        npz[at + IMAGES.length - 1] ^= 1; // one pixel: the data readers once took it as it came
+        refused(measure(() -> MedMnistReader.parse(npz, "crc.npz", OnBadRecord.FAIL, 0)), "crc.npz key train_images", "CRC");
+    }
+
+    @Test
+    void anArrayWithBytesAfterItsDataIsABadRecordNamingFileAndKey() {
+        byte[] npz = storedNpz(java.util.Arrays.copyOf(IMAGES, IMAGES.length + 8));
+        refused(measure(() -> MedMnistReader.parse(npz, "tail.npz", OnBadRecord.FAIL, 0)), "tail.npz key train_images",
+                "needs 24 bytes, 32 present");
     }
 
     @Test
@@ -184,7 +196,7 @@ class BoundedReadsTest {
 
     /** 200 MiB of zeros as one gzip member (about 200 KB), appended after a valid member. */
     private static byte[] zerosMember() {
-        return TestFiles.gzip(new byte[200 << 20]);
+        return Compress.gzip(new byte[200 << 20]);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
@@ -196,11 +208,11 @@ class BoundedReadsTest {
     @Test
     void aNiftiGzipThatUnpacksToMoreThanItsHeaderDeclaresIsRefused() {
         byte[] nii = TestFiles.nifti(ByteOrder.LITTLE_ENDIAN, NiftiVolume.DT_UINT8, 4, 4, 4, new double[64], 1f, 0f, 3, null);
-        Path f = TestFiles.write(dir.resolve("bomb.nii.gz"), concat(TestFiles.gzip(nii), zerosMember()));
+        Path f = TestFiles.write(dir.resolve("bomb.nii.gz"), concat(Compress.gzip(nii), zerosMember()));
         Outcome o = measure(() -> NiftiVolume.read(f.toString()));
         refused(o, "bomb.nii.gz", "header");
         // the volume alone reads
-        Path ok = TestFiles.write(dir.resolve("ok.nii.gz"), TestFiles.gzip(nii));
+        Path ok = TestFiles.write(dir.resolve("ok.nii.gz"), Compress.gzip(nii));
         assertDoesNotThrowBadRecord(() -> NiftiVolume.read(ok.toString()));
     }
 
@@ -210,7 +222,7 @@ class BoundedReadsTest {
         byte[] head = TestFiles.nifti(ByteOrder.LITTLE_ENDIAN, NiftiVolume.DT_UINT8, 1, 1, 1, new double[1], 1f, 0f, 3, null);
         ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
         b.putShort(42, (short) 2000).putShort(44, (short) 2000).putShort(46, (short) 60).putShort(70, (short) 64);
-        Path f = TestFiles.write(dir.resolve("huge.nii.gz"), concat(TestFiles.gzip(head), zerosMember()));
+        Path f = TestFiles.write(dir.resolve("huge.nii.gz"), concat(Compress.gzip(head), zerosMember()));
         Outcome o = measure(() -> NiftiVolume.read(f.toString(), 8 << 20, DataPaths.configuration()));
         refused(o, "huge.nii.gz", "data.max_file_bytes");
     }
@@ -219,8 +231,8 @@ class BoundedReadsTest {
     void anIdxGzipBombAfterItsRecordsIsRefusedNamingTheFile() throws Exception {
         Path d = Files.createDirectories(dir.resolve("mnist"));
         TestFiles.write(d.resolve("train-images-idx3-ubyte.gz"),
-                concat(TestFiles.gzip(TestFiles.idxImages(2, 3, 3, new byte[18])), zerosMember()));
-        TestFiles.write(d.resolve("train-labels-idx1-ubyte.gz"), TestFiles.gzip(TestFiles.idxLabels(1, 2)));
+                concat(Compress.gzip(TestFiles.idxImages(2, 3, 3, new byte[18])), zerosMember()));
+        TestFiles.write(d.resolve("train-labels-idx1-ubyte.gz"), Compress.gzip(TestFiles.idxLabels(1, 2)));
         Outcome o = measure(() -> IdxReader.read(d.toString(), OnBadRecord.SKIP));
         refused(o, "train-images-idx3-ubyte.gz", "header");
     }

@@ -1,5 +1,7 @@
 package io.metalr.data.read;
 
+import io.metalr.Compress;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -54,13 +56,13 @@ class DataPathsTest {
     @Test
     void gzIsUnpackedWhereAsked() throws Exception {
         byte[] data = "x,y\n1,2\n".getBytes(StandardCharsets.UTF_8);
-        Path gz = TestFiles.write(dir.resolve("m.csv.gz"), TestFiles.gzip(data));
+        Path gz = TestFiles.write(dir.resolve("m.csv.gz"), Compress.gzip(data));
         assertArrayEquals(data, DataPaths.readAllBytes(gz.toString(), true));
-        assertArrayEquals(TestFiles.gzip(data), DataPaths.readAllBytes(gz.toString(), false));
+        assertArrayEquals(Compress.gzip(data), DataPaths.readAllBytes(gz.toString(), false));
         try (InputStream in = DataPaths.openMaybeGunzip("file://" + gz)) {
             assertArrayEquals(data, in.readAllBytes());
         }
-        byte[] packed = TestFiles.gzip(data);
+        byte[] packed = Compress.gzip(data);
         Path cut = TestFiles.write(dir.resolve("cut.gz"), TestFiles.cut(packed, packed.length - 12));
         IOException e = assertThrows(IOException.class, () -> DataPaths.readAllBytes(cut.toString(), true));
         assertTrue(e.getMessage().contains(cut.toString()), e.getMessage());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalr.Compress;
 import io.metalr.udf.image.BadRecordException;
 
 import java.io.FileNotFoundException;
@@ -23,7 +24,7 @@ class IdxReaderTest {
     Path tmp;
 
     private static byte[] maybeGz(byte[] b, boolean gz) {
-        return gz ? TestFiles.gzip(b) : b;
+        return gz ? Compress.gzip(b) : b;
     }
 
     /** train: 4 images of 3x2, t10k: 2. */
@@ -97,7 +98,7 @@ class IdxReaderTest {
         byte[] full = TestFiles.idxImages(4, 3, 2, TestFiles.grayPixels(4, 3, 2));
         byte[] cut = TestFiles.cut(full, 16 + 2 * 6 + 3); // two whole images and half of the third
         if (gz) {
-            cut = TestFiles.gzip(cut);
+            cut = Compress.gzip(cut);
         }
         String name = "train-images-idx3-ubyte" + (gz ? ".gz" : "");
         TestFiles.write(d.resolve(name), cut);
@@ -111,7 +112,7 @@ class IdxReaderTest {
     @Test
     void cutGzipStreamKeepsWhatItHeld() throws Exception {
         Path d = writeSet("cutgz", true);
-        byte[] big = TestFiles.gzip(TestFiles.idxImages(4, 3, 2, TestFiles.grayPixels(4, 3, 2)));
+        byte[] big = Compress.gzip(TestFiles.idxImages(4, 3, 2, TestFiles.grayPixels(4, 3, 2)));
         TestFiles.write(d.resolve("train-images-idx3-ubyte.gz"), TestFiles.cut(big, big.length - 4));
         // the deflate data is whole, only the trailer is gone: every image is there
         SampleSet set = IdxReader.read(d.toString(), OnBadRecord.FAIL);
@@ -121,10 +122,10 @@ class IdxReaderTest {
         java.util.Random r = new java.util.Random(1);
         byte[] noise = new byte[50 * 10 * 10];
         r.nextBytes(noise);
-        byte[] packed = TestFiles.gzip(TestFiles.idxImages(50, 10, 10, noise));
+        byte[] packed = Compress.gzip(TestFiles.idxImages(50, 10, 10, noise));
         Path e = tmp.resolve("cutmid");
         TestFiles.write(e.resolve("train-images-idx3-ubyte.gz"), TestFiles.cut(packed, packed.length * 6 / 10));
-        TestFiles.write(e.resolve("train-labels-idx1-ubyte.gz"), TestFiles.gzip(TestFiles.idxLabels(new int[50])));
+        TestFiles.write(e.resolve("train-labels-idx1-ubyte.gz"), Compress.gzip(TestFiles.idxLabels(new int[50])));
         BadRecordException fail = assertThrows(BadRecordException.class, () -> IdxReader.read(e.toString(), OnBadRecord.FAIL));
         assertTrue(fail.getMessage().contains("train-images-idx3-ubyte.gz") && fail.getMessage().contains("truncated"),
                 fail.getMessage());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalr.Compress;
 import io.metalr.udf.image.BadRecordException;
 
 import java.io.FileNotFoundException;
@@ -133,7 +134,7 @@ class ManifestReaderTest {
     @Test
     void gzippedCsvAndFileUri() throws Exception {
         images("a.png", "b.png");
-        TestFiles.write(dir.resolve("m.csv.gz"), TestFiles.gzip("path,label\na.png,0\nb.png,1\n".getBytes()));
+        TestFiles.write(dir.resolve("m.csv.gz"), Compress.gzip("path,label\na.png,0\nb.png,1\n".getBytes()));
         SampleSet set = ManifestReader.read(dir.resolve("m.csv.gz").toUri().toString(), OnBadRecord.FAIL);
         assertEquals(2, set.samples().size());
     }

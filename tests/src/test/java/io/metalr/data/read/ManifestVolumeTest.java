@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalr.Compress;
 import io.metalr.udf.image.BadRecordException;
 
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ManifestVolumeTest {
                 v[z * 30 + i] = z == 0 ? 0 : z + 1 + (i % 3);
             }
         }
-        return TestFiles.write(dir.resolve(name), TestFiles.gzip(TestFiles.nifti(ByteOrder.LITTLE_ENDIAN, NiftiVolume.DT_FLOAT32, 6, 5, 4, v, 0f, 0f, 3, null)));
+        return TestFiles.write(dir.resolve(name), Compress.gzip(TestFiles.nifti(ByteOrder.LITTLE_ENDIAN, NiftiVolume.DT_FLOAT32, 6, 5, 4, v, 0f, 0f, 3, null)));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metalr.Compress;
 import io.metalr.udf.image.BadRecordException;
 
 import java.nio.ByteOrder;
@@ -64,7 +65,7 @@ class NiftiReaderTest {
         float slope = 2f;
         float inter = -3f;
         byte[] nii = TestFiles.nifti(order, dt, nx, ny, nz, stored, slope, inter, 3, null);
-        Path f = TestFiles.write(dir.resolve(gz ? "v.nii.gz" : "v.nii"), gz ? TestFiles.gzip(nii) : nii);
+        Path f = TestFiles.write(dir.resolve(gz ? "v.nii.gz" : "v.nii"), gz ? Compress.gzip(nii) : nii);
         NiftiVolume v = NiftiVolume.read(f.toString());
         assertEquals(List.of(nx, ny, nz), List.of(v.nx(), v.ny(), v.nz()));
         for (int i = 0; i < stored.length; i++) {
@@ -103,7 +104,7 @@ class NiftiReaderTest {
         e = assertThrows(BadRecordException.class, () -> NiftiVolume.read(header.toString()));
         assertTrue(e.getMessage().contains("header.nii") && e.getMessage().contains("truncated"), e.getMessage());
 
-        byte[] gz = TestFiles.gzip(nii);
+        byte[] gz = Compress.gzip(nii);
         Path cutGz = TestFiles.write(dir.resolve("cut.nii.gz"), TestFiles.cut(gz, gz.length / 2));
         e = assertThrows(BadRecordException.class, () -> NiftiVolume.read(cutGz.toString()));
         assertTrue(e.getMessage().contains("cut.nii.gz"), e.getMessage());
@@ -166,8 +167,8 @@ class NiftiReaderTest {
         byte[] a = TestFiles.nifti(order, NiftiVolume.DT_INT16, nx, ny, nz, t1, 1f, 0f, 3, null);
         byte[] b = TestFiles.nifti(order, NiftiVolume.DT_UINT8, nx, ny, nz, atlas, 1f, 0f, 3, null);
         return new Path[] {
-            TestFiles.write(dir.resolve("t1" + ext), gz ? TestFiles.gzip(a) : a),
-            TestFiles.write(dir.resolve("atlas" + ext), gz ? TestFiles.gzip(b) : b),
+            TestFiles.write(dir.resolve("t1" + ext), gz ? Compress.gzip(a) : a),
+            TestFiles.write(dir.resolve("atlas" + ext), gz ? Compress.gzip(b) : b),
         };
     }
 

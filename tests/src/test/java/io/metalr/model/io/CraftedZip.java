@@ -1,12 +1,12 @@
 package io.metalr.model.io;
 
-import java.io.ByteArrayOutputStream;
+import io.metalr.Compress;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /**
  * Writes zip archives byte by byte, with whatever sizes, CRCs and zip64 fields a test wants to
@@ -47,16 +47,7 @@ final class CraftedZip {
     }
 
     static Entry deflated(String name, byte[] data) {
-        Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
-        d.setInput(data);
-        d.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[4096];
-        while (!d.finished()) {
-            out.write(buf, 0, d.deflate(buf));
-        }
-        d.end();
-        byte[] packed = out.toByteArray();
+        byte[] packed = Compress.deflate(data);
         return new Entry(name, packed, 8, data.length, packed.length, crc(data), false);
     }
 

@@ -1,13 +1,13 @@
-package io.metalr.model.io;
-
-import io.metalr.model.BadModelException;
+package io.metalr.formats;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -20,51 +20,73 @@ import java.util.zip.Inflater;
  * torch's writer (miniz) sets the data-descriptor flag on stored entries, which ZipInputStream
  * refuses ("only DEFLATED entries can have EXT descriptor"). Zip64 end records and extra fields
  * are read. A stored entry is a view of the file's bytes (no copy); a deflated one is inflated
- * to exactly its declared size, and all deflated entries together may inflate to at most
- * {@value #MAX_INFLATION} times the archive's size (plus {@value #INFLATION_SLACK} bytes):
- * real weights barely compress, a zip bomb does.
+ * into a buffer that grows with what it yields, to exactly its declared size, which may not pass
+ * the caller's cap, what deflate can expand its bytes to, nor (when the caller sets one) the
+ * archive's inflation budget. Entries are CRC-checked.
  */
-final class BoundedZip {
+public final class BoundedZip {
 
-    record Entry(String name, int method, long compressedSize, long size, long crc, long localOffset) {
+    /** One entry of the central directory; sizes and offset already checked against the file. */
+    public record Entry(String name, int method, long compressedSize, long size, long crc, long localOffset) {
     }
 
-    static final int LOCAL_SIG = 0x04034b50;
+    /**
+     * What the entries may inflate to.
+     *
+     * @param maxEntryBytes the most bytes one entry may inflate to (at most {@link #MAX_ARRAY})
+     * @param entryLimit names {@code maxEntryBytes} in messages, e.g. the config key that sets it
+     * @param maxInflation all deflated entries together may inflate to at most this many times the
+     *     archive's size (plus 1 MiB); 0 for no such budget
+     */
+    public record Limits(long maxEntryBytes, String entryLimit, long maxInflation) {
+    }
+
+    /** The largest Java byte array. */
+    public static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    private static final int LOCAL_SIG = 0x04034b50;
     private static final int CENTRAL_SIG = 0x02014b50;
     private static final int END_SIG = 0x06054b50;
     private static final int ZIP64_END_SIG = 0x06064b50;
     private static final int ZIP64_LOCATOR_SIG = 0x07064b50;
     private static final int CENTRAL_HEADER = 46;
     private static final int LOCAL_HEADER = 30;
-    private static final long MAX_INFLATION = 100;
+    /** Deflate cannot expand data by more than about 1032:1; a size past that is a lie. */
+    private static final long MAX_DEFLATE_RATIO = 1032;
     private static final long INFLATION_SLACK = 1 << 20;
 
     private final ByteBuffer bytes;
-    private final String source;
+    private final UnaryOperator<String> label;
     private final Map<String, Entry> entries;
+    private final Limits limits;
     private long inflatedBudget;
 
-    private BoundedZip(ByteBuffer bytes, String source, Map<String, Entry> entries) {
+    private BoundedZip(ByteBuffer bytes, UnaryOperator<String> label, Map<String, Entry> entries, Limits limits) {
         this.bytes = bytes;
-        this.source = source;
+        this.label = label;
         this.entries = entries;
-        this.inflatedBudget = MAX_INFLATION * bytes.capacity() + INFLATION_SLACK;
+        this.limits = limits;
+        this.inflatedBudget = limits.maxInflation() > 0
+                ? limits.maxInflation() * bytes.capacity() + INFLATION_SLACK : Long.MAX_VALUE;
     }
 
     /**
-     * Parses the central directory.
+     * Parses the central directory; every entry's sizes and offset must lie inside the file.
      *
+     * @param source names the file in messages
      * @param kind what the file should be, for messages: "not a {kind} (not a zip archive)"
+     * @param label names an entry in messages, from its name: e.g. "f.pt: zip entry a/data/0"
      */
-    static BoundedZip open(byte[] file, String source, String kind) throws BadModelException {
+    public static BoundedZip open(byte[] file, String source, String kind, UnaryOperator<String> label,
+            Limits limits) {
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         int end = findEndOfCentralDirectory(b);
         if (end < 0) {
             if (file.length >= 4 && b.getInt(0) == LOCAL_SIG) {
-                throw new BadModelException(source + ": truncated zip archive (no end of central directory;"
+                throw new MalformedFileException(source + ": truncated zip archive (no end of central directory;"
                         + " the file was probably cut short)");
             }
-            throw new BadModelException(source + ": not a " + kind + " (not a zip archive"
+            throw new MalformedFileException(source + ": not a " + kind + " (not a zip archive"
                     + (file.length == 0 ? "; the file is empty)" : ")"));
         }
         long count = b.getShort(end + 10) & 0xffff;
@@ -79,9 +101,10 @@ final class BoundedZip {
             }
         }
         // Unsigned 64-bit values above Long.MAX_VALUE read as negative: out of range as well.
+        // Every entry takes 46 bytes or more: a count the directory cannot hold is corrupt, not a loop bound.
         if (count < 0 || cdSize < 0 || cdOffset < 0 || cdOffset > end || cdSize > end - cdOffset
                 || count > cdSize / CENTRAL_HEADER) {
-            throw new BadModelException(source + ": corrupt or truncated zip archive (central directory of "
+            throw new MalformedFileException(source + ": corrupt or truncated zip archive (central directory of "
                     + count + " entries at " + cdOffset + " out of range)");
         }
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -89,7 +112,7 @@ final class BoundedZip {
         long p = cdOffset;
         for (long i = 0; i < count; i++) {
             if (p + CENTRAL_HEADER > cdEnd || b.getInt((int) p) != CENTRAL_SIG) {
-                throw new BadModelException(source + ": corrupt zip archive (bad central directory entry " + i + ")");
+                throw new MalformedFileException(source + ": corrupt zip archive (bad central directory entry " + i + ")");
             }
             int at = (int) p;
             int nameLen = b.getShort(at + 28) & 0xffff;
@@ -97,22 +120,32 @@ final class BoundedZip {
             int commentLen = b.getShort(at + 32) & 0xffff;
             long next = p + CENTRAL_HEADER + nameLen + extraLen + commentLen;
             if (next > cdEnd) {
-                throw new BadModelException(source + ": corrupt zip archive (central directory entry " + i
+                throw new MalformedFileException(source + ": corrupt zip archive (central directory entry " + i
                         + " runs past the directory)");
             }
             String name = new String(file, at + CENTRAL_HEADER, nameLen, StandardCharsets.UTF_8);
+            String where = label.apply(name);
             long[] sizes = {b.getInt(at + 24) & 0xffffffffL, b.getInt(at + 20) & 0xffffffffL,
                     b.getInt(at + 42) & 0xffffffffL}; // size, compressed size, local header offset
-            zip64Extra(b, at + CENTRAL_HEADER + nameLen, extraLen, sizes, source + ": zip entry " + name);
-            entries.put(name, new Entry(name, b.getShort(at + 10) & 0xffff, sizes[1], sizes[0],
-                    b.getInt(at + 16) & 0xffffffffL, sizes[2]));
+            zip64Extra(b, at + CENTRAL_HEADER + nameLen, extraLen, sizes, where);
+            long size = sizes[0];
+            long compressed = sizes[1];
+            long local = sizes[2];
+            // sizes and offsets as unsigned 64-bit numbers: anything past the file is corrupt
+            if (size < 0 || compressed < 0 || compressed > file.length || local < 0 || local > file.length) {
+                throw new MalformedFileException(where + ": sizes or offset outside the file (compressed "
+                        + Long.toUnsignedString(compressed) + ", size " + Long.toUnsignedString(size) + ", offset "
+                        + Long.toUnsignedString(local) + ", file " + file.length + " bytes; corrupt archive)");
+            }
+            entries.put(name, new Entry(name, b.getShort(at + 10) & 0xffff, compressed, size,
+                    b.getInt(at + 16) & 0xffffffffL, local));
             p = next;
         }
-        return new BoundedZip(b, source, Collections.unmodifiableMap(entries));
+        return new BoundedZip(b, label, Collections.unmodifiableMap(entries), limits);
     }
 
     /** Entries by name, in central-directory order. */
-    Map<String, Entry> entries() {
+    public Map<String, Entry> entries() {
         return entries;
     }
 
@@ -120,82 +153,102 @@ final class BoundedZip {
      * The bytes of one entry, CRC-checked: a view of the file for a stored entry, a new array for
      * a deflated one. Positions are 0-based; the byte order is the caller's to set.
      */
-    ByteBuffer read(Entry e) throws BadModelException {
-        String where = source + ": zip entry " + e.name();
+    public ByteBuffer read(Entry e) {
+        String where = label.apply(e.name());
         long length = bytes.capacity();
         long lo = e.localOffset();
-        if (lo < 0 || lo > length - LOCAL_HEADER || bytes.getInt((int) lo) != LOCAL_SIG) {
-            throw new BadModelException(where + " has a bad local header (corrupt archive)");
+        if (lo > length - LOCAL_HEADER || bytes.getInt((int) lo) != LOCAL_SIG) {
+            throw new MalformedFileException(where + ": bad local header (corrupt archive)");
         }
         // The local header has its own extra field: torch pads it so tensor data is 64-byte aligned.
         long start = lo + LOCAL_HEADER + (bytes.getShort((int) lo + 26) & 0xffff) + (bytes.getShort((int) lo + 28) & 0xffff);
-        if (e.compressedSize() < 0 || e.size() < 0 || start > length || e.compressedSize() > length - start) {
-            throw new BadModelException(where + " extends past the end of the file (truncated archive)");
+        if (start > length || e.compressedSize() > length - start) {
+            throw new MalformedFileException(where + ": truncated archive (" + e.compressedSize() + " bytes expected, "
+                    + Math.max(0, length - start) + " present)");
         }
         ByteBuffer out;
         if (e.method() == 0) {
             if (e.compressedSize() != e.size()) {
-                throw new BadModelException(where + " is stored with inconsistent sizes " + e.compressedSize()
+                throw new MalformedFileException(where + ": stored with inconsistent sizes " + e.compressedSize()
                         + " and " + e.size() + " (corrupt archive)");
             }
             out = bytes.slice((int) start, (int) e.size());
         } else if (e.method() == 8) {
-            if (e.size() > inflatedBudget || e.size() > Integer.MAX_VALUE - 8) {
-                throw new BadModelException(where + " declares " + e.size() + " bytes once inflated, more than an"
-                        + " archive of " + length + " bytes may hold (corrupt archive or zip bomb)");
-            }
+            checkInflatedSize(e, where, length);
             inflatedBudget -= e.size();
             out = ByteBuffer.wrap(inflate(where, (int) start, (int) e.compressedSize(), (int) e.size()));
         } else {
-            throw new BadModelException(where + " uses unsupported zip compression method " + e.method());
+            throw new MalformedFileException(where + ": zip compression method " + e.method()
+                    + " is not supported (stored or deflated only)");
         }
         CRC32 crc = new CRC32();
         crc.update(out.duplicate());
         if (crc.getValue() != e.crc()) {
-            throw new BadModelException(where + " fails its CRC check (corrupt archive)");
+            throw new MalformedFileException(where + ": fails its CRC check (corrupt archive)");
         }
         return out;
     }
 
+    private void checkInflatedSize(Entry e, String where, long length) {
+        long cap = Math.min(limits.maxEntryBytes(), MAX_ARRAY);
+        if (e.size() > cap) {
+            throw new MalformedFileException(where + ": an entry of " + e.size() + " bytes (inflated) is over "
+                    + limits.entryLimit() + " (" + cap + ")");
+        }
+        if (e.size() > e.compressedSize() * MAX_DEFLATE_RATIO + 1024) {
+            throw new MalformedFileException(where + ": " + e.compressedSize() + " deflated bytes cannot hold the "
+                    + e.size() + " bytes it declares (corrupt archive or zip bomb)");
+        }
+        if (e.size() > inflatedBudget) {
+            throw new MalformedFileException(where + ": declares " + e.size() + " bytes once inflated, more than an"
+                    + " archive of " + length + " bytes may hold (corrupt archive or zip bomb)");
+        }
+    }
+
     /** Inflates to exactly {@code size} bytes: fewer or more is a corrupt entry. */
-    private byte[] inflate(String where, int start, int compressedSize, int size) throws BadModelException {
+    private byte[] inflate(String where, int start, int compressedSize, int size) {
         Inflater inflater = new Inflater(true); // zip entries are raw deflate, no zlib header
         try {
             inflater.setInput(bytes.slice(start, compressedSize));
-            byte[] out = new byte[size];
+            // grows with what actually inflates: a declared size is not allocated on trust
+            byte[] out = new byte[Math.min(size, 1 << 16)];
             int n = 0;
             while (n < size && !inflater.finished()) {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, (int) Math.min(size, 2L * n));
+                }
                 int before = inflater.getRemaining();
-                int got = inflater.inflate(out, n, size - n);
+                int got = inflater.inflate(out, n, out.length - n);
                 if (got == 0 && (inflater.needsInput() || inflater.needsDictionary() || inflater.getRemaining() == before)) {
                     break; // no progress: the data ends early
                 }
                 n += got;
             }
             if (n == size && !inflater.finished() && inflater.inflate(new byte[1]) > 0) {
-                throw new BadModelException(where + " inflates to more than its declared " + size
+                throw new MalformedFileException(where + ": inflates to more than its declared " + size
                         + " bytes (corrupt archive)");
             }
             if (n != size) {
-                throw new BadModelException(where + " inflates to " + n + " bytes, expected " + size + " (corrupt archive)");
+                throw new MalformedFileException(where + ": inflates to " + n + " bytes, expected " + size
+                        + " (truncated or corrupt archive)");
             }
             return out;
         } catch (DataFormatException ex) {
-            throw new BadModelException(where + " is not valid deflate data (corrupt archive)", ex);
+            throw new MalformedFileException(where + ": not valid deflate data (corrupt archive): " + ex.getMessage(), ex);
         } finally {
             inflater.end();
         }
     }
 
     /** The zip64 end record's entry count, directory size and offset, or null when there is none. */
-    private static long[] zip64End(ByteBuffer b, int end, String source) throws BadModelException {
+    private static long[] zip64End(ByteBuffer b, int end, String source) {
         int locator = end - 20;
         if (locator < 0 || b.getInt(locator) != ZIP64_LOCATOR_SIG) {
             return null; // a classic archive whose fields happen to be at their maximum
         }
         long at = b.getLong(locator + 8);
         if (at < 0 || at > locator - 56L || b.getInt((int) at) != ZIP64_END_SIG) {
-            throw new BadModelException(source + ": corrupt zip archive (zip64 end record out of range)");
+            throw new MalformedFileException(source + ": corrupt zip archive (zip64 end record out of range)");
         }
         return new long[] {b.getLong((int) at + 32), b.getLong((int) at + 40), b.getLong((int) at + 48)};
     }
@@ -204,22 +257,21 @@ final class BoundedZip {
      * Replaces the 32-bit fields that are 0xffffffff by their zip64 extra-field values, which come
      * in the order size, compressed size, local header offset, each only when needed.
      */
-    private static void zip64Extra(ByteBuffer b, int from, int length, long[] sizes, String where)
-            throws BadModelException {
+    private static void zip64Extra(ByteBuffer b, int from, int length, long[] sizes, String where) {
         int x = from;
         int end = from + length;
         while (x + 4 <= end) {
             int id = b.getShort(x) & 0xffff;
             int len = b.getShort(x + 2) & 0xffff;
             if (x + 4 + len > end) {
-                throw new BadModelException(where + " has an extra field running past its header (corrupt archive)");
+                throw new MalformedFileException(where + ": extra field runs past its header (corrupt archive)");
             }
             if (id == 0x0001) {
                 int q = x + 4;
                 for (int i = 0; i < sizes.length; i++) {
                     if (sizes[i] == 0xffffffffL) {
                         if (q + 8 > x + 4 + len) {
-                            throw new BadModelException(where + " has a zip64 extra field too short for its sizes"
+                            throw new MalformedFileException(where + ": zip64 extra field too short for its sizes"
                                     + " (corrupt archive)");
                         }
                         sizes[i] = b.getLong(q);
