@@ -188,56 +188,61 @@ public final class DistributedTrainer {
                     double compute = r.maxComputeSeconds;
                     bytes[0] += 4L * (spec.learnable().total() + spec.buffers().total()) * r.shards;
                     double trainLoss = r.loss / r.shards;
+                    StepReport report;
                     if (!Double.isFinite(trainLoss)) {
                         if (!skipNan) {
                             throw TrainingDivergedException.nonFinite("training loss", trainLoss, epoch, step, lr);
                         }
+                        // nothing moves, but the step is reported, marked, as the single-process loop does:
+                        // metrics.jsonl, lr.csv, progress and checkpoints see every step
                         skipped++;
-                        continue;
-                    }
-                    float[] meanGrad = r.meanGrad();
-                    float[] meanBuffers = r.meanBuffers();
-                    boolean lookaheadRound = metaStep && mode == MetaMode.GLOBAL;
-                    double metaLoss = Double.NaN;
-                    double[] h = new double[0];
-                    long driverStart = System.nanoTime();
-                    try (NDManager scratch = weights.manager().newSubManager()) {
-                        if (metaStep) {
-                            ShardResult m = r;
-                            if (lookaheadRound) {
-                                long roundStart = System.nanoTime();
-                                m = round(cluster, state, bytes,
-                                        StepInput.lookahead(state.version(), lr.clone(), epoch, s, step, meanGrad, meanBuffers));
-                                // the second round is Spark's and the shards' time, not the driver's update
-                                driverStart += System.nanoTime() - roundStart;
-                                compute += m.maxComputeSeconds;
+                        report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, Double.NaN, before,
+                                lr.clone(), new double[0], true);
+                    } else {
+                        float[] meanGrad = r.meanGrad();
+                        float[] meanBuffers = r.meanBuffers();
+                        boolean lookaheadRound = metaStep && mode == MetaMode.GLOBAL;
+                        double metaLoss = Double.NaN;
+                        double[] h = new double[0];
+                        long driverStart = System.nanoTime();
+                        try (NDManager scratch = weights.manager().newSubManager()) {
+                            if (metaStep) {
+                                ShardResult m = r;
+                                if (lookaheadRound) {
+                                    long roundStart = System.nanoTime();
+                                    m = round(cluster, state, bytes,
+                                            StepInput.lookahead(state.version(), lr.clone(), epoch, s, step, meanGrad, meanBuffers));
+                                    // the second round is Spark's and the shards' time, not the driver's update
+                                    driverStart += System.nanoTime() - roundStart;
+                                    compute += m.maxComputeSeconds;
+                                }
+                                metaLoss = m.metaLoss / m.shards;
+                                if (Double.isFinite(metaLoss)) {
+                                    GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
+                                            scale(m.dirNormSq, m.shards));
+                                    MetaLrRule.Result res = rule.update(lr, sums,
+                                            plan.learnableRates(epoch, cfg.meta().holdHeadEpochs(), setup.groups().headIndex()),
+                                            plan.learning() == StrategyPlan.Learning.TIED);
+                                    h = res.hypergradient();
+                                    System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
+                                } else if (!skipNan) {
+                                    throw TrainingDivergedException.nonFinite("meta (validation) loss", metaLoss, epoch, step, lr);
+                                }
                             }
-                            metaLoss = m.metaLoss / m.shards;
-                            if (Double.isFinite(metaLoss)) {
-                                GroupSums sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards),
-                                        scale(m.dirNormSq, m.shards));
-                                MetaLrRule.Result res = rule.update(lr, sums,
-                                        plan.learnableRates(epoch, cfg.meta().holdHeadEpochs(), setup.groups().headIndex()),
-                                        plan.learning() == StrategyPlan.Learning.TIED);
-                                h = res.hypergradient();
-                                System.arraycopy(res.lrAfter(), 0, lr, 0, lr.length);
-                            } else if (!skipNan) {
-                                throw TrainingDivergedException.nonFinite("meta (validation) loss", metaLoss, epoch, step, lr);
-                            }
+                            // after the lookahead round: a replica that round restores must see the
+                            // optimizer's state before this step, as the others do
+                            state.apply(state.directions(meanGrad, scratch), lr, meanBuffers);
                         }
-                        // after the lookahead round: a replica that round restores must see the
-                        // optimizer's state before this step, as the others do
-                        state.apply(state.directions(meanGrad, scratch), lr, meanBuffers);
+                        // the executors' copies apply the same update at the start of the next round: after a
+                        // lookahead round they already hold its direction, else they need the mean gradient
+                        lastUpdate = lookaheadRound ? new StepInput.Means(null, null) : new StepInput.Means(meanGrad, meanBuffers);
+                        compute += (System.nanoTime() - driverStart) / 1e9;
+                        lossSum += trainLoss * r.count;
+                        correct += r.correct;
+                        seen += r.count;
+                        report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
+                                lr.clone(), h, false);
                     }
-                    // the executors' copies apply the same update at the start of the next round: after a
-                    // lookahead round they already hold its direction, else they need the mean gradient
-                    lastUpdate = lookaheadRound ? new StepInput.Means(null, null) : new StepInput.Means(meanGrad, meanBuffers);
-                    compute += (System.nanoTime() - driverStart) / 1e9;
-                    lossSum += trainLoss * r.count;
-                    correct += r.correct;
-                    seen += r.count;
-                    StepReport report = new StepReport(step, epoch, trainLoss, r.correct, (int) r.count, metaLoss, before,
-                            lr.clone(), h, false);
                     if (onStep != null) {
                         onStep.accept(new Step(report, (System.nanoTime() - t0) / 1e9, compute, bytes[0]));
                     }
