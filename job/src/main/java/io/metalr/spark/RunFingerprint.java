@@ -3,10 +3,10 @@ package io.metalr.spark;
 import com.typesafe.config.ConfigValue;
 
 import io.metalr.config.JobConfig;
+import io.metalr.config.KeyDifferences;
 import io.metalr.data.FloatDigest;
 import io.metalr.data.ImageSet;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -77,17 +77,8 @@ public record RunFingerprint(SortedMap<String, String> values) {
      * sorted by key; empty when the two runs are the same run.
      */
     public List<String> differences(RunFingerprint now) {
-        TreeMap<String, String> keys = new TreeMap<>(values);
-        keys.putAll(now.values);
-        List<String> out = new ArrayList<>();
-        for (String k : keys.keySet()) {
-            String was = values.get(k);
-            String is = now.values.get(k);
-            if (!java.util.Objects.equals(was, is)) {
-                out.add(k + ": " + shown(was) + " in the checkpoint, " + shown(is) + " now");
-            }
-        }
-        return out;
+        return KeyDifferences.between(values, now.values,
+                (k, was, is) -> k + ": " + shown(was) + " in the checkpoint, " + shown(is) + " now");
     }
 
     private static boolean counted(String key) {

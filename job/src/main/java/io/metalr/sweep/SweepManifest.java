@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 
 import io.metalr.config.JobConfig;
+import io.metalr.config.KeyDifferences;
 import io.metalr.data.read.DataPaths;
 
 import org.apache.hadoop.fs.FileStatus;
@@ -88,16 +89,8 @@ record SweepManifest(TreeMap<String, String> config, List<String> trials, TreeMa
      * phrase each: config keys with both values, trials, files. Empty when they agree.
      */
     List<String> differences(SweepManifest committed) {
-        List<String> out = new ArrayList<>();
-        TreeMap<String, String> keys = new TreeMap<>(committed.config);
-        keys.putAll(config);
-        keys.forEach((key, v) -> {
-            String was = committed.config.getOrDefault(key, "(unset)");
-            String now = config.getOrDefault(key, "(unset)");
-            if (!was.equals(now)) {
-                out.add(key + " was " + was + ", now " + now);
-            }
-        });
+        List<String> out = new ArrayList<>(KeyDifferences.between(committed.config, config,
+                (key, was, now) -> key + " was " + or(was, "(unset)") + ", now " + or(now, "(unset)")));
         if (committed.trials.size() != trials.size()) {
             out.add("the plan had " + committed.trials.size() + " trials, now " + trials.size());
         }
@@ -106,16 +99,13 @@ record SweepManifest(TreeMap<String, String> config, List<String> trials, TreeMa
                 out.add("trial " + i + " was [" + committed.trials.get(i) + "], now [" + trials.get(i) + "]");
             }
         }
-        TreeMap<String, String> files = new TreeMap<>(committed.data);
-        files.putAll(data);
-        files.forEach((file, v) -> {
-            String was = committed.data.getOrDefault(file, "(not read)");
-            String now = data.getOrDefault(file, "(not read)");
-            if (!was.equals(now)) {
-                out.add(file + " was " + was + ", now " + now);
-            }
-        });
+        out.addAll(KeyDifferences.between(committed.data, data,
+                (file, was, now) -> file + " was " + or(was, "(not read)") + ", now " + or(now, "(not read)")));
         return out;
+    }
+
+    private static String or(String value, String absent) {
+        return value == null ? absent : value;
     }
 
     byte[] toJson() throws IOException {

@@ -1,5 +1,6 @@
 package io.metalr.fuzz;
 
+import io.metalr.TestImages;
 import io.metalr.data.read.ImageFolderReader;
 import io.metalr.fuzz.Mutator.Mutant;
 
@@ -47,7 +48,7 @@ final class ImageTargets {
         List<Seed> seeds(Path work) {
             List<Seed> out = new ArrayList<>();
             for (int type : TYPES) {
-                byte[] b = Seeds.png(Seeds.image(type, 13, 9));
+                byte[] b = TestImages.png(Seeds.image(type, 13, 9));
                 out.add(new Seed(file(), b, Seeds.pngFields(b)));
             }
             return out;

@@ -1,6 +1,7 @@
 package io.metalr.fuzz;
 
 import io.metalr.Compress;
+import io.metalr.TestImages;
 import io.metalr.data.read.ManifestReader;
 import io.metalr.fuzz.Mutator.Field;
 import io.metalr.fuzz.Mutator.Mutant;
@@ -27,8 +28,8 @@ final class ManifestTargets {
 
     /** What a manifest row may point at: good images, a volume, a broken image, a folder. */
     static void companions(Path work) throws Exception {
-        FuzzTarget.write(work.resolve("img0.png"), Seeds.png(Seeds.image(BufferedImage.TYPE_BYTE_GRAY, 7, 6)));
-        FuzzTarget.write(work.resolve("img1.png"), Seeds.png(Seeds.image(BufferedImage.TYPE_3BYTE_BGR, 7, 6)));
+        FuzzTarget.write(work.resolve("img0.png"), TestImages.png(Seeds.image(BufferedImage.TYPE_BYTE_GRAY, 7, 6)));
+        FuzzTarget.write(work.resolve("img1.png"), TestImages.png(Seeds.image(BufferedImage.TYPE_3BYTE_BGR, 7, 6)));
         FuzzTarget.write(work.resolve("img2.jpg"), Seeds.jpeg(Seeds.image(BufferedImage.TYPE_BYTE_GRAY, 9, 9), false));
         FuzzTarget.write(work.resolve("vol.nii.gz"), Compress.gzip(Seeds.nifti(Seeds.LE, true, 8, 8, 3, false)));
         FuzzTarget.write(work.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});

@@ -1,6 +1,7 @@
 package io.metalr.fuzz;
 
 import io.metalr.Compress;
+import io.metalr.TestImages;
 import io.metalr.fuzz.Mutator.Field;
 
 import java.awt.image.BufferedImage;
@@ -50,16 +51,6 @@ final class Seeds {
             }
         }
         return img;
-    }
-
-    static byte[] png(BufferedImage img) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 
     static byte[] jpeg(BufferedImage img, boolean progressive) {

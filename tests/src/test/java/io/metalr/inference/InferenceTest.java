@@ -17,6 +17,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.metalr.TestImages;
 import io.metalr.TestSpark;
 import io.metalr.cli.ExitCodes;
 import io.metalr.cli.Main;
@@ -62,7 +63,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
-import javax.imageio.ImageIO;
 
 /**
  * Inference end to end on a tiny model trained here on a folder of PNGs: the SQL function and the
@@ -117,7 +117,7 @@ class InferenceTest {
                 img.getRaster().setSample(x, y, 0, (bright ? 170 : 40) + rnd.nextInt(60));
             }
         }
-        return encode(img);
+        return TestImages.png(img);
     }
 
     /** An RGB image of another size: the model's preprocessing converts and resizes it. */
@@ -129,17 +129,7 @@ class InferenceTest {
                 img.setRGB(x, y, rnd.nextInt(1 << 24));
             }
         }
-        return encode(img);
-    }
-
-    private static byte[] encode(BufferedImage img) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return TestImages.png(img);
     }
 
     /** The single-process forward pass: decode, the model's preprocessing, one batch on the CPU. */

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.metalr.TestImages;
 import io.metalr.TestSpark;
 import io.metalr.config.JobConfig;
-import io.metalr.data.ImageSet;
 import io.metalr.train.RunSetup;
 import io.metalr.train.StepReport;
 import io.metalr.train.Trainer;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * With {@code train.on_nan = skip}, a distributed run reports a skipped step to its listeners as
@@ -34,7 +33,7 @@ class DistributedNanSkipTest {
         RunSetup setup = RunSetup.from(CFG, 1, 3);
         List<StepReport> reports = new ArrayList<>();
         Trainer.Outcome out = new DistributedTrainer(CFG, setup, MetaMode.GLOBAL, 2, s -> { })
-                .fit(TestSpark.context(), images("train", 80, 17, 1), images("val", 30, -1, 2), null,
+                .fit(TestSpark.context(), TestImages.withNanImage("train", 80, 17, 1), TestImages.withNanImage("val", 30, -1, 2), null,
                         step -> reports.add(step.report()));
 
         assertTrue(out.skippedSteps() > 0, "the NaN image made a step's loss non-finite");
@@ -49,20 +48,5 @@ class DistributedNanSkipTest {
         for (int i = 0; i < reports.size(); i++) {
             assertEquals(i, reports.get(i).step(), "steps in order, none missing");
         }
-    }
-
-    /** {@code n} 12x12 images of 3 classes; image {@code nanImage} (if any) is all NaN. */
-    private static ImageSet images(String name, int n, int nanImage, long seed) {
-        Random rng = new Random(seed);
-        int per = 12 * 12;
-        float[] px = new float[n * per];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = i % 3;
-            for (int k = 0; k < per; k++) {
-                px[i * per + k] = i == nanImage ? Float.NaN : (float) (rng.nextGaussian() + 0.5 * labels[i] * Math.sin(k));
-            }
-        }
-        return new ImageSet(name, px, labels, 1, 12, 12, 3);
     }
 }

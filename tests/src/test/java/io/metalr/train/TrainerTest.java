@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import ai.djl.Device;
 import com.typesafe.config.ConfigFactory;
 
+import io.metalr.TestImages;
 import io.metalr.config.JobConfig;
 import io.metalr.data.BatchOrder;
 import io.metalr.data.DataSets;
@@ -27,7 +28,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -259,7 +259,7 @@ class TrainerTest {
 
     /** Images whose labels are all class 0 (of 3): the macro AUC is undefined (NaN) on them. */
     private static ImageSet oneClass(String name, int n, long seed) {
-        ImageSet base = withNanImage(name, n, -1, seed);
+        ImageSet base = TestImages.withNanImage(name, n, -1, seed);
         int[] idx = new int[n];
         int k = 0;
         for (int i = 0; i < n && k < n; i++) {
@@ -273,7 +273,7 @@ class TrainerTest {
     @Test
     void selectedEpochAndItsWeightsAgree() {
         // select on AUC, undefined on a one-class validation set: no epoch is ever "better"
-        ImageSet train = withNanImage("train", N_TRAIN, -1, 1);
+        ImageSet train = TestImages.withNanImage("train", N_TRAIN, -1, 1);
         ImageSet val = oneClass("val", 30, 2);
         Run one = run(cfg("strategy = full", "train.select_metric = auc", "train.epochs = 1"), train, val, null);
         Run two = run(cfg("strategy = full", "train.select_metric = auc", "train.epochs = 2"), train, val, null);
@@ -287,21 +287,6 @@ class TrainerTest {
     }
 
     // ---- (c) non-finite losses ----
-
-    /** Random images, one of which (index nanImage) is all NaN. */
-    private static ImageSet withNanImage(String name, int n, int nanImage, long seed) {
-        Random rng = new Random(seed);
-        int per = 12 * 12;
-        float[] px = new float[n * per];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = i % 3;
-            for (int k = 0; k < per; k++) {
-                px[i * per + k] = i == nanImage ? Float.NaN : (float) (rng.nextGaussian() + 0.5 * labels[i] * Math.sin(k));
-            }
-        }
-        return new ImageSet(name, px, labels, 1, 12, 12, 3);
-    }
 
     /** The index of an image that is in batch 2 of epoch 0 (so step 2) with this seed. */
     private static int imageInStep2(long seed) {
@@ -326,8 +311,8 @@ class TrainerTest {
     @Test
     void nanLossFailsWithTheStepAndTheRates() {
         JobConfig c = cfg("strategy = metalr", "meta.source = val", "train.on_nan = fail", "train.seed = 5");
-        ImageSet train = withNanImage("train", N_TRAIN, imageInStep2(5), 1);
-        ImageSet val = withNanImage("val", 32, -1, 2);
+        ImageSet train = TestImages.withNanImage("train", N_TRAIN, imageInStep2(5), 1);
+        ImageSet val = TestImages.withNanImage("val", 32, -1, 2);
         List<StepReport> seen = new ArrayList<>();
         RunSetup s = RunSetup.from(c, 1, 3);
         Trainer t = new Trainer(c, s.net(), s.groups(), s.plan(), Device.cpu(), line -> { });
@@ -345,7 +330,7 @@ class TrainerTest {
         long seed = 5;
         int nan = imageInStep2(seed);
         JobConfig c = cfg("strategy = metalr", "meta.source = val", "train.on_nan = skip", "train.seed = " + seed);
-        Run r = run(c, withNanImage("train", N_TRAIN, nan, 1), withNanImage("val", 32, -1, 2), withNanImage("test", 32, -1, 3));
+        Run r = run(c, TestImages.withNanImage("train", N_TRAIN, nan, 1), TestImages.withNanImage("val", 32, -1, 2), TestImages.withNanImage("test", 32, -1, 3));
         Set<Long> expected = stepsWithImage(nan, seed, 2);
         assertTrue(expected.contains(2L));
         assertEquals(expected.size(), r.out().skippedSteps());
@@ -370,7 +355,7 @@ class TrainerTest {
         Trainer t = new Trainer(c, s.net(), s.groups(), s.plan(), Device.cpu(), line -> { });
         List<StepReport> seen = new ArrayList<>();
         try {
-            t.fit(s.initial(), withNanImage("train", N_TRAIN, imageInStep2(seed), 1), withNanImage("val", 32, -1, 2), null, seen::add);
+            t.fit(s.initial(), TestImages.withNanImage("train", N_TRAIN, imageInStep2(seed), 1), TestImages.withNanImage("val", 32, -1, 2), null, seen::add);
         } catch (TrainingDivergedException e) {
             fail("train.on_nan = SKIP was treated as fail: " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -438,7 +423,7 @@ class TrainerTest {
         final io.metalr.optim.Optimizer opt = io.metalr.optim.Optimizers.create(
                 io.metalr.optim.Optimizers.Settings.adam(1e-4), weights.manager());
         final TrainStep step;
-        final ImageSet clean = withNanImage("clean", 16, -1, 8);
+        final ImageSet clean = TestImages.withNanImage("clean", 16, -1, 8);
         final ImageSet nan;
 
         StepFixture(boolean skip) {
@@ -446,7 +431,7 @@ class TrainerTest {
             MetaLrSettings meta = new MetaLrSettings(MetaLrSettings.Lookahead.DESCENT, MetaLrSettings.LrUpdate.MULTIPLICATIVE,
                     MetaLrSettings.Direction.SGD, MetaLrSettings.Normalize.NONE, 0.1, 1e-6, 1e-2, 0, 1);
             step = new TrainStep(weights, groups, opt, meta, plan, skip);
-            nan = withNanImage("nan", 16, 3, 9);
+            nan = TestImages.withNanImage("nan", 16, 3, 9);
         }
 
         StepReport step(boolean withNan, long n) {

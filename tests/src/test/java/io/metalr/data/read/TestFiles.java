@@ -14,7 +14,6 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-import javax.imageio.ImageIO;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -196,13 +195,7 @@ final class TestFiles {
                 }
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return io.metalr.TestImages.png(img);
     }
 
     static Path write(Path file, byte[] bytes) {
