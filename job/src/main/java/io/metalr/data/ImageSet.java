@@ -41,6 +41,7 @@ public final class ImageSet implements Serializable {
     private static final long serialVersionUID = 2L;
 
     private final String name;
+    /** Not serialized itself: {@link Wire} streams the images of this set's positions. */
     private final transient Store store;
     private final int[] positions;
     private final int channels;
@@ -226,7 +227,6 @@ public final class ImageSet implements Serializable {
             at += s.size();
         }
         Store store = joined == null ? first.store : joined;
-        // reinterpreted in the first set's shape, as before: the sets agree on values per image
         return new ImageSet(name, store, pos, pid, first.pre, first.channels, first.height, first.width,
                 first.numClasses);
     }

@@ -18,7 +18,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG and JPEG bytes into an {@link Image} of floats in [0, 1], through the JDK's
- * {@code javax.imageio} (no native or third-party codec to ship to executors).
+ * {@code javax.imageio} (no native or third-party codec to ship to executors); or, with
+ * {@link #decodeRaw}, into their 8- or 16-bit codes ({@link RawImage}), which a store keeps at a
+ * quarter or half the size and turns into the same floats per batch.
  *
  * <p>Channels and scaling, chosen so that no precision is lost and no colour is invented:
  *
