@@ -14,7 +14,7 @@ import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
 import io.metalr.data.SyntheticImages;
 import io.metalr.spark.MetaMode;
-import io.metalr.spark.SparkEngine;
+import io.metalr.spark.DistributedTrainer;
 import io.metalr.train.RunSetup;
 import io.metalr.train.StepReport;
 import io.metalr.train.Trainer;
@@ -35,7 +35,9 @@ import java.util.Random;
  * A Spark run with one shard is the single-process run, bitwise: the same batches (one shard
  * draws {@link io.metalr.data.BatchOrder}'s), the same meta batches (from the training or the
  * validation set), the same augmentation, the same step arithmetic, the same validation. Both in
- * this JVM; the Spark one as a task of the test session.
+ * this JVM; the Spark one as a task of the test session. Both through {@link FitLoop}:
+ * {@link Trainer} over an {@link InProcessEngine}, {@link DistributedTrainer} over a
+ * {@link io.metalr.spark.SparkEngine}.
  */
 class OneShardEqualsInProcessTest {
 
@@ -53,18 +55,16 @@ class OneShardEqualsInProcessTest {
     private static Run inProcess(JobConfig cfg, ImageSet train, ImageSet val, ImageSet test) {
         RunSetup setup = RunSetup.from(cfg, train.channels(), train.numClasses());
         List<StepReport> steps = new ArrayList<>();
-        try (InProcessEngine engine = new InProcessEngine(cfg, setup, Device.cpu(), train, val, test)) {
-            return new Run(new FitLoop(cfg, setup, engine, List.of((r, t) -> steps.add(r)), null, null, s -> { }).run(), steps);
-        }
+        Trainer t = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(), Device.cpu(), s -> { });
+        return new Run(t.fit(setup.initial(), train, val, test, steps::add), steps);
     }
 
     private static Run oneShard(JobConfig cfg, ImageSet train, ImageSet val, ImageSet test) {
         RunSetup setup = RunSetup.from(cfg, train.channels(), train.numClasses());
         List<StepReport> steps = new ArrayList<>();
-        try (SparkEngine engine = new SparkEngine(cfg, setup, MetaMode.GLOBAL, 1, TestSpark.context(), train, val, test,
-                s -> { }, false)) {
-            return new Run(new FitLoop(cfg, setup, engine, List.of((r, t) -> steps.add(r)), null, null, s -> { }).run(), steps);
-        }
+        Trainer.Outcome out = new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, 1, s -> { })
+                .fit(TestSpark.context(), train, val, test, s -> steps.add(s.report()));
+        return new Run(out, steps);
     }
 
     static void assertSameRun(Run expected, Run actual) {
