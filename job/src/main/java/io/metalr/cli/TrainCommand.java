@@ -71,8 +71,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --resume} continues a run from its checkpoints; a k-fold run has none, and is refused
-     * (a bad-config exit) rather than silently started over.
+     * {@code --resume} continues a run from its checkpoints; a k-fold run has none, and a run that
+     * wrote none yet has nothing to continue: both are refused (a bad-config exit), before anything
+     * is written, rather than silently started over.
      */
     static void refuseWhatCannotResume(JobConfig cfg) throws IOException {
         String dir = cfg.string("run.dir").trim();
@@ -80,12 +81,16 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: run.dir is empty, so there are no checkpoints to continue"
                     + " from; run without --resume to start over");
         }
-        if (cfg.integer("data.folds") < 2) {
-            return; // one run: it resumes, or says that it finds no checkpoint
-        }
-        String why = "a k-fold run (data.folds = " + cfg.integer("data.folds") + ") keeps no checkpoints";
         if (RunDirectory.at(dir).isFinished()) {
             return; // the run directory refuses it, saying the run is finished (these runs start no Spark session first)
+        }
+        String why;
+        if (cfg.integer("data.folds") >= 2) {
+            why = "a k-fold run (data.folds = " + cfg.integer("data.folds") + ") keeps no checkpoints";
+        } else if (Checkpoint.completeSteps(dir + "/" + RunDirectory.CHECKPOINTS).isEmpty()) {
+            why = "no complete checkpoint in " + dir + "/" + RunDirectory.CHECKPOINTS;
+        } else {
+            return; // one run with checkpoints: it resumes if they are its own (their fingerprint)
         }
         throw new IllegalArgumentException("--resume: " + why + "; run without --resume to start over");
     }
