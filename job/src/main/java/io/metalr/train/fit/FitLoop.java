@@ -145,9 +145,7 @@ public final class FitLoop {
                     log.accept(Progress.line(epoch, epochs, st.step, totalSteps, stepsThisRun, r, started, engine.imagesPerStep()));
                 }
                 if (checkpoints != null && checkpoints.every() > 0 && st.step % checkpoints.every() == 0) {
-                    st.stepInEpoch++; // the checkpoint continues after this step
-                    checkpoint(st, rates, started, epochStart);
-                    st.stepInEpoch--;
+                    checkpoint(st, epoch, st.stepInEpoch + 1, rates, started, epochStart); // continues after this step
                 }
             }
             ClassificationMetrics v = engine.evaluate(StepEngine.EvalSplit.VAL);
@@ -165,10 +163,7 @@ public final class FitLoop {
             st.epochSecondsBefore = 0;
             log.accept(Progress.epochLine(er, epochs));
             if (checkpoints != null) {
-                st.epoch++;
-                st.stepInEpoch = 0;
-                checkpoint(st, rates, started, System.nanoTime());
-                st.epoch--;
+                checkpoint(st, epoch + 1, 0, rates, started, System.nanoTime()); // continues with the next epoch
             }
         }
         if (st.best == null) {
@@ -230,7 +225,8 @@ public final class FitLoop {
         log.accept("resumed from the checkpoint of step " + st.step + " (epoch " + (st.epoch + 1) + ")");
     }
 
-    private void checkpoint(State st, LrController rates, long started, long epochStart) {
+    /** Saves where the run stands; a resume continues at ({@code epoch}, {@code stepInEpoch}). */
+    private void checkpoint(State st, int epoch, int stepInEpoch, LrController rates, long started, long epochStart) {
         StepEngine.ModelSnapshot s = engine.snapshot();
         ByteArrayOutputStream steps = new ByteArrayOutputStream();
         try {
@@ -238,7 +234,7 @@ public final class FitLoop {
             long now = System.nanoTime();
             RunHistory h = new RunHistory(steps.toByteArray(), List.copyOf(st.history), st.secondsBefore + (now - started) / 1e9,
                     st.skipped, st.lossSum, st.correct, st.seen, st.epochSecondsBefore + (now - epochStart) / 1e9);
-            new Checkpoint(st.step, st.epoch, st.stepInEpoch, rates.rates(), s.optimizerStep(), s.tensors(), s.optimizerState(),
+            new Checkpoint(st.step, epoch, stepInEpoch, rates.rates(), s.optimizerStep(), s.tensors(), s.optimizerState(),
                     s.optimizerShapes(), st.bestEpoch, st.best, checkpoints.fingerprint(), h).write(checkpoints.dir());
             Checkpoint.prune(checkpoints.dir(), checkpoints.keep());
         } catch (IOException e) {
