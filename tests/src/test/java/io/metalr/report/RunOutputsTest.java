@@ -108,7 +108,7 @@ class RunOutputsTest {
         List<String> oneEpoch = List.of("train.epochs=1", "strategy=full");
         assertEquals(ExitCodes.OK, Main.execute(train(dir, oneEpoch)));
         // what the finished run left, plus a checkpoint folder of its own and a file of the user's
-        Files.createDirectories(tmp.resolve("run/checkpoints/step-000000003"));
+        Files.createDirectories(tmp.resolve("run/checkpoints/step-000000999"));
         Files.writeString(tmp.resolve("run/notes.txt"), "mine");
 
         List<String> other = List.of("train.epochs=1", "strategy=linear_probe");
@@ -123,7 +123,7 @@ class RunOutputsTest {
 
         assertEquals(ExitCodes.OK, Main.execute(train(dir, other, "--overwrite")));
         assertEquals("linear_probe", summaryStrategy(tmp.resolve("run")));
-        assertFalse(Files.exists(tmp.resolve("run/checkpoints/step-000000003")), "the old run's checkpoints are gone");
+        assertFalse(Files.exists(tmp.resolve("run/checkpoints/step-000000999")), "the old run's checkpoints are gone");
         assertEquals("mine", Files.readString(tmp.resolve("run/notes.txt")), "files the run did not write stay");
         RunDirectoryChecks.assertNoTemporaryFiles(local(), new Path(tmp.resolve("run").toUri()));
     }
