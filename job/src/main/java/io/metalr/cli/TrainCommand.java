@@ -13,13 +13,18 @@ import io.metalr.report.RunOutputs;
 import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
 import io.metalr.spark.Checkpoint;
-import io.metalr.spark.DistributedTrainer;
 import io.metalr.spark.MetaMode;
+import io.metalr.spark.RunFingerprint;
+import io.metalr.spark.SparkEngine;
 import io.metalr.spark.SparkSessions;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
+import io.metalr.train.fit.CheckpointPolicy;
+import io.metalr.train.fit.FitLoop;
+import io.metalr.train.fit.InProcessEngine;
+import io.metalr.train.fit.StepEngine;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--set", description = "override a key: --set train.epochs=5 (repeatable)")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--resume", description = "continue a distributed run from the newest checkpoint in run.dir/checkpoints")
+    @Option(names = "--resume", description = "continue a run from the newest checkpoint in run.dir/checkpoints")
     boolean resume;
 
     @Option(names = "--overwrite", description = "replace the run in run.dir: a finished one (with _SUCCESS), or an "
@@ -66,8 +71,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --resume} continues a distributed run from its checkpoints; anything else has none,
-     * and is refused (a bad-config exit) rather than silently started over.
+     * {@code --resume} continues a run from its checkpoints; a k-fold run has none, and a run that
+     * wrote none yet has nothing to continue: both are refused (a bad-config exit), before anything
+     * is written, rather than silently started over.
      */
     static void refuseWhatCannotResume(JobConfig cfg) throws IOException {
         String dir = cfg.string("run.dir").trim();
@@ -75,16 +81,16 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: run.dir is empty, so there are no checkpoints to continue"
                     + " from; run without --resume to start over");
         }
+        if (RunDirectory.at(dir).isFinished()) {
+            return; // the run directory refuses it, saying the run is finished (these runs start no Spark session first)
+        }
         String why;
         if (cfg.integer("data.folds") >= 2) {
             why = "a k-fold run (data.folds = " + cfg.integer("data.folds") + ") keeps no checkpoints";
-        } else if (cfg.integer("distributed.shards") == 0) {
-            why = "a single-process run (distributed.shards = 0) keeps no checkpoints";
+        } else if (Checkpoint.completeSteps(dir + "/" + RunDirectory.CHECKPOINTS).isEmpty()) {
+            why = "no complete checkpoint in " + dir + "/" + RunDirectory.CHECKPOINTS;
         } else {
-            return; // a distributed run: it resumes, or says that it finds no checkpoint
-        }
-        if (RunDirectory.at(dir).isFinished()) {
-            return; // the run directory refuses it, saying the run is finished (these runs start no Spark session first)
+            return; // one run with checkpoints: it resumes if they are its own (their fingerprint)
         }
         throw new IllegalArgumentException("--resume: " + why + "; run without --resume to start over");
     }
@@ -110,18 +116,17 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println(data.description());
         System.out.print(setup.groupTable());
         MetricsLog metrics = new MetricsLog(setup.groups().names());
+        MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
+        String runDir = cfg.string("run.dir").trim();
+        CheckpointPolicy checkpoints = runDir.isEmpty() ? null
+                : new CheckpointPolicy(runDir + "/" + RunDirectory.CHECKPOINTS, cfg.integer("train.checkpoint_every"),
+                        cfg.integer("train.keep_checkpoints"), resume,
+                        RunFingerprint.of(cfg, shards, mode, setup.initial(), data.train(), data.val(), data.test()));
         Trainer.Outcome out;
-        if (shards > 0) {
-            MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
-            String runDir = cfg.string("run.dir").trim();
-            out = new DistributedTrainer(cfg, setup, mode, shards, System.out::println)
-                    .withCheckpoints(runDir.isEmpty() ? null : runDir + "/" + RunDirectory.CHECKPOINTS,
-                            cfg.integer("train.checkpoint_every"), resume)
-                    .fit(sc, data.train(), data.val(), data.test(), s -> metrics.record(s.report(), s.seconds()));
-        } else {
-            Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
-                    Devices.resolve(cfg.string("device")), System.out::println);
-            out = trainer.fit(setup.initial(), data.train(), data.val(), data.test(), metrics);
+        try (StepEngine engine = shards > 0
+                ? new SparkEngine(cfg, setup, mode, shards, sc, data.train(), data.val(), data.test(), System.out::println, false)
+                : new InProcessEngine(cfg, setup, Devices.resolve(cfg.string("device")), data.train(), data.val(), data.test())) {
+            out = new FitLoop(cfg, setup, engine, List.of(), checkpoints, metrics, System.out::println).run();
         }
         metrics.addEpochs(out.epochs());
         System.out.printf("selected epoch %d: val acc %.3f auc %.3f | test acc %.3f auc %.3f | %d steps in %.1fs%n",

@@ -31,6 +31,24 @@ public final class BatchOrder {
         return out;
     }
 
+    /** How many batches {@link #epoch} cuts from n images. */
+    public static int steps(int n, int batchSize) {
+        return n / batchSize + (n % batchSize >= 2 ? 1 : 0);
+    }
+
+    /** Batch {@code step} of {@link #epoch}, without cutting the others. */
+    public static int[] batch(int n, int batchSize, long seed, int epoch, int step) {
+        if (step < 0 || step >= steps(n, batchSize)) {
+            throw new IllegalArgumentException("step " + step + " is outside the epoch: " + steps(n, batchSize)
+                    + " steps of batch " + batchSize + " over " + n + " images");
+        }
+        int[] perm = permutation(n, new SplittableRandom(mix(seed, epoch, 0x7A11)));
+        int start = step * batchSize;
+        int[] b = new int[Math.min(batchSize, n - start)];
+        System.arraycopy(perm, start, b, 0, b.length);
+        return b;
+    }
+
     /** A meta (validation) batch for a step: distinct images drawn from a set of size n. */
     public static int[] metaBatch(int n, int batchSize, long seed, int epoch, long step) {
         int[] perm = permutation(n, new SplittableRandom(mix(seed, epoch, step ^ 0x3E7A)));

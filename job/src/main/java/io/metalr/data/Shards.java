@@ -23,6 +23,11 @@ import java.util.SplittableRandom;
  * of different shards may differ by one in size). Within an epoch a shard's batches are disjoint,
  * and batches of different shards are always disjoint.
  *
+ * <p><b>One shard</b> is the single-process order ({@link BatchOrder}): {@link BatchOrder#epoch}'s
+ * batches (ceil(n / batchSize) per epoch, a last batch of one image dropped) and
+ * {@link BatchOrder#metaBatch}'s meta batches, so a 1-shard Spark run and an in-process run draw the
+ * same images at every step.
+ *
  * <p><b>Meta batches.</b> {@link #metaBatch} draws {@code min(batchSize, shard size)} distinct
  * samples of the shard afresh for every (seed, epoch, step, shard), independent of the training
  * batches; build a {@code Shards} of the validation set for them when meta-gradients come from it.
@@ -121,10 +126,16 @@ public final class Shards implements Serializable {
         return classCounts[check(shard)].clone();
     }
 
-    /** Steps every shard takes per epoch: smallest shard size / batchSize rounded down, at least 1. */
+    /**
+     * Steps every shard takes per epoch: smallest shard size / batchSize rounded down, at least 1;
+     * with one shard, {@link BatchOrder#steps}.
+     */
     public int stepsPerEpoch(int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
+        if (shards.length == 1) {
+            return BatchOrder.steps(total, batchSize);
         }
         int min = Integer.MAX_VALUE;
         for (int[] s : shards) {
@@ -146,6 +157,9 @@ public final class Shards implements Serializable {
                     + batchSize + " per shard");
         }
         int[] members = shards[check(shard)];
+        if (shards.length == 1) {
+            return gather(members, BatchOrder.batch(members.length, batchSize, seed, epoch, step));
+        }
         int[] perm = BatchOrder.permutation(members.length,
                 new SplittableRandom(BatchOrder.mix(BatchOrder.mix(seed, epoch, 0x7A11), shard, 0x5A4D)));
         int start = step * batchSize;
@@ -166,6 +180,9 @@ public final class Shards implements Serializable {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
         int[] members = shards[check(shard)];
+        if (shards.length == 1) {
+            return gather(members, BatchOrder.metaBatch(members.length, batchSize, seed, epoch, step));
+        }
         SplittableRandom rng = new SplittableRandom(
                 BatchOrder.mix(BatchOrder.mix(seed, epoch, step ^ 0x3E7A), shard, 0x5A4E));
         int n = members.length;
@@ -180,6 +197,14 @@ public final class Shards implements Serializable {
             b[k] = t;
         }
         return b;
+    }
+
+    private static int[] gather(int[] members, int[] positions) {
+        int[] out = new int[positions.length];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = members[positions[k]];
+        }
+        return out;
     }
 
     /** One line per shard: size and class counts. */

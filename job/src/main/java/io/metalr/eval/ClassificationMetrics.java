@@ -124,6 +124,18 @@ public final class ClassificationMetrics {
         return new ClassificationMetrics(numClasses, n, lossSum / n, auc, confusion);
     }
 
+    /**
+     * The metrics again from what {@link #toMap()} writes ({@code n}, {@code loss}, each class's {@code auc} and
+     * the confusion matrix): equal to the original. A checkpoint keeps past epochs' validation results this way.
+     */
+    public static ClassificationMetrics restore(long sampleCount, double loss, double[] auc, long[][] confusion) {
+        Inputs.checkNumClasses(auc.length);
+        if (confusion.length != auc.length) {
+            throw new IllegalArgumentException(auc.length + " class AUCs but a confusion matrix of " + confusion.length + " rows");
+        }
+        return new ClassificationMetrics(auc.length, sampleCount, loss, auc.clone(), confusion);
+    }
+
     private static int argmax(float[] row) {
         int best = 0;
         for (int c = 1; c < row.length; c++) {

@@ -191,12 +191,63 @@ public final class MetricsLog implements Consumer<StepReport> {
         }
     }
 
+    /**
+     * The step lines only (as {@link #writeJsonLines(OutputStream)} writes them), which
+     * {@link #restoreSteps} reads back: a checkpoint keeps them so a resumed run logs the whole run.
+     */
+    public void writeStepLines(OutputStream out) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            writeJsonLines(g, false);
+        }
+    }
+
+    /**
+     * Records again the steps of {@code jsonLines} (what {@link #writeStepLines} wrote; epoch lines
+     * are passed over), after those already here. A non-finite loss comes back as NaN.
+     */
+    public void restoreSteps(java.io.InputStream jsonLines) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(jsonLines, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode j = mapper.readTree(line);
+                if (!"step".equals(j.path("kind").asText())) {
+                    continue;
+                }
+                double[] rates = doubles(j.get("lr"));
+                double[] h = j.has("hypergradient") ? doubles(j.get("hypergradient")) : new double[0];
+                record(new StepReport(j.get("step").asLong() - 1, j.get("epoch").asInt(), orNaN(j.get("train_loss")), 0,
+                        j.get("images").asInt(), orNaN(j.get("meta_loss")), rates, rates, h, j.path("skipped").asBoolean(false)),
+                        orNaN(j.get("seconds")));
+            }
+        }
+    }
+
+    private static double orNaN(com.fasterxml.jackson.databind.JsonNode v) {
+        return v == null || v.isNull() ? Double.NaN : v.asDouble();
+    }
+
+    private static double[] doubles(com.fasterxml.jackson.databind.JsonNode a) {
+        double[] out = new double[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = orNaN(a.get(i));
+        }
+        return out;
+    }
+
     private void writeJsonLines(JsonGenerator g) throws IOException {
+        writeJsonLines(g, true);
+    }
+
+    private void writeJsonLines(JsonGenerator g, boolean withEpochs) throws IOException {
         int k = groups.size();
         int e = 0;
         for (int i = 0; i <= n; i++) {
             // each epoch's record follows its last step
-            while (e < epochs.size() && (i == n || epochs.get(e).steps() < step[i])) {
+            while (withEpochs && e < epochs.size() && (i == n || epochs.get(e).steps() < step[i])) {
                 writeEpoch(g, epochs.get(e++));
             }
             if (i == n) {

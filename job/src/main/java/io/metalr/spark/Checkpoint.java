@@ -36,7 +36,8 @@ import java.util.function.Consumer;
  * and fall back to the one before when the newest cannot be read. Each holds the best weights so
  * far, so keeping the newest few ({@code train.keep_checkpoints}) keeps the best too. Each also
  * holds the {@link RunFingerprint} of the run that wrote it ({@value #FINGERPRINT}, readable JSON;
- * null when read from a checkpoint written before fingerprints were recorded).
+ * null when read from a checkpoint written before fingerprints were recorded) and the
+ * {@link RunHistory} so far (null likewise).
  */
 public record Checkpoint(
         long step,
@@ -49,12 +50,21 @@ public record Checkpoint(
         Map<String, long[]> optimizerShapes,
         int bestEpoch,
         Map<String, float[]> bestTensors,
-        RunFingerprint fingerprint) {
+        RunFingerprint fingerprint,
+        RunHistory history) {
+
+    /** A checkpoint without a run history (what a resumed run then reports starts at the restart). */
+    public Checkpoint(long step, int epoch, int stepInEpoch, double[] lr, long optimizerStep, Map<String, float[]> tensors,
+            Map<String, float[]> optimizerState, Map<String, long[]> optimizerShapes, int bestEpoch,
+            Map<String, float[]> bestTensors, RunFingerprint fingerprint) {
+        this(step, epoch, stepInEpoch, lr, optimizerStep, tensors, optimizerState, optimizerShapes, bestEpoch, bestTensors,
+                fingerprint, null);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "step-";
     private static final String COMPLETE = "_COMPLETE";
-    static final String FINGERPRINT = "fingerprint.json";
+    public static final String FINGERPRINT = "fingerprint.json";
 
     /** Writes this checkpoint under {@code dir}; returns its path. */
     public String write(String dir) throws IOException {
@@ -83,6 +93,9 @@ public record Checkpoint(
             try (FSDataOutputStream out = fs.create(new Path(tmp, FINGERPRINT), true)) {
                 JSON.writerWithDefaultPrettyPrinter().writeValue((java.io.OutputStream) out, fingerprint.values());
             }
+        }
+        if (history != null) {
+            history.write(fs, tmp);
         }
         HadoopFiles.replace(fs, tmp, done, COMPLETE); // renamed in, then marked
         return done.toString();
@@ -194,7 +207,8 @@ public record Checkpoint(
         return new Checkpoint(((Number) meta.get("step")).longValue(), ((Number) meta.get("epoch")).intValue(),
                 ((Number) meta.get("step_in_epoch")).intValue(), lr, ((Number) meta.get("optimizer_step")).longValue(),
                 readTensors(fs, new Path(dir, "tensors.bin")), readTensors(fs, new Path(dir, "optimizer.bin")), shapes,
-                ((Number) meta.get("best_epoch")).intValue(), best.isEmpty() ? null : best, fingerprint);
+                ((Number) meta.get("best_epoch")).intValue(), best.isEmpty() ? null : best, fingerprint,
+                RunHistory.read(fs, dir));
     }
 
     /** Named float tensors: count, then (name, length, values) each; exact and engine-free. */

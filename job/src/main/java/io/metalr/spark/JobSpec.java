@@ -18,6 +18,7 @@ import java.util.List;
  * @param runId distinguishes the model replicas of different runs in one executor JVM
  * @param groupPatterns empty for {@code groups.mode = auto}
  * @param trainable per group, whether it trains
+ * @param metaShards the meta source's shards ({@code shards} when it is the training set)
  */
 public record JobSpec(
         String runId,
@@ -35,6 +36,7 @@ public record JobSpec(
         long seed,
         String device,
         Shards shards,
+        Shards metaShards,
         FlatLayout all,
         FlatLayout learnable,
         FlatLayout buffers) implements Serializable {

@@ -13,14 +13,15 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Everything that fixes a distributed run's trajectory, as readable key = value pairs, written
+ * Everything that fixes a run's trajectory, as readable key = value pairs, written
  * with each of its checkpoints: {@code --resume} continues a checkpoint only when the run resuming
  * it has the same fingerprint, so it can never continue another run that left its checkpoints in
  * the same folder.
  *
  * <ul>
  *   <li>every key of reference.conf except {@link #NOT_COUNTED};
- *   <li>{@code distributed.shards} and {@code distributed.meta_mode} as the trainer runs them;
+ *   <li>{@code distributed.shards} and {@code distributed.meta_mode} as the trainer runs them (a
+ *       single-process run counts as 1 shard: it draws the same batches);
  *   <li>per split, its image count and a SHA-256 of its images after preprocessing (shape, labels,
  *       pixels, in order). The images are in memory anyway, so one pass over them is cheap next to
  *       an epoch; unlike file sizes or modification times it changes exactly when what training
@@ -56,7 +57,8 @@ public record RunFingerprint(SortedMap<String, String> values) {
                 v.put(e.getKey(), text(e.getValue().unwrapped()));
             }
         }
-        v.put("distributed.shards", Integer.toString(shards));
+        // one shard draws the batches a single process draws: the same trajectory, so a run may resume across them
+        v.put("distributed.shards", Integer.toString(Math.max(1, shards)));
         v.put("distributed.meta_mode", mode.name().toLowerCase(java.util.Locale.ROOT));
         split(v, "train", train);
         split(v, "val", val);

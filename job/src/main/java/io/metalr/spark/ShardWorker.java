@@ -203,8 +203,8 @@ final class ShardWorker {
         for (String name : r.learnable) {
             theta.put(name, Scratch.alias(r.weights().get(name), scratch));
         }
-        int[] global = spec.shards().metaBatch(shard.index, spec.seed(), in.epoch(), in.step(), spec.metaBatchSize());
-        Batch meta = shard.train.batch(scratch, shard.local(global));
+        int[] global = spec.metaShards().metaBatch(shard.index, spec.seed(), in.epoch(), in.step(), spec.metaBatchSize());
+        Batch meta = shard.meta.batch(scratch, shard.metaLocal(global));
         MetaGradient.Result m = MetaGradient.compute(r.net, r.learnable, r.groupOf, r.groups.size(), theta, d, in.lr(),
                 spec.meta().lookahead().sign,
                 name -> r.lookaheadBuffers.getOrDefault(name, r.weights().get(name)), meta,

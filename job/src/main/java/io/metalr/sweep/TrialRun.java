@@ -17,6 +17,8 @@ import io.metalr.train.CrossValidation;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
 import io.metalr.train.FailureKind;
+import io.metalr.train.fit.FitLoop;
+import io.metalr.train.fit.InProcessEngine;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -61,15 +63,17 @@ public final class TrialRun {
                 test = s.test();
             }
             RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
-            Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(),
-                    Devices.forCurrentTask(cfg.string("device")), log);
             RunDirectory dir = trialsDir == null ? null : RunDirectory.at(trialsDir + "/trial-" + t.id());
             MetricsLog metrics = new MetricsLog(setup.groups().names());
             if (dir != null) {
                 dir.prepare(true, false); // a rerun of the sweep replaces the trial's old run
                 dir.writeText(RunDirectory.CONFIG, cfg.render());
             }
-            Trainer.Outcome out = trainer.fit(setup.initial(), train, val, test, metrics);
+            Trainer.Outcome out;
+            try (InProcessEngine engine = new InProcessEngine(cfg, setup, Devices.forCurrentTask(cfg.string("device")),
+                    train, val, test)) {
+                out = new FitLoop(cfg, setup, engine, java.util.List.of(), null, metrics, log).run();
+            }
             if (dir != null) {
                 metrics.addEpochs(out.epochs());
                 RunOutputs.writeTrainedRun(dir, cfg, setup, data, out, metrics);

@@ -6,6 +6,8 @@ import io.metalr.data.Folds;
 import io.metalr.data.ImageSet;
 import io.metalr.eval.ClassificationMetrics;
 import io.metalr.eval.CrossValidationSummary;
+import io.metalr.train.fit.FitLoop;
+import io.metalr.train.fit.InProcessEngine;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +38,10 @@ public final class CrossValidation {
             FoldSplit s = split(all, fold, f, k);
             log.accept("fold " + (f + 1) + "/" + k + ": train " + s.train().size() + ", val " + s.val().size()
                     + ", test " + s.test().size());
-            Trainer trainer = new Trainer(cfg, setup.net(), setup.groups(), setup.plan(), device, log);
-            Trainer.Outcome out = trainer.fit(setup.initial(), s.train(), s.val(), s.test(), null);
+            Trainer.Outcome out;
+            try (InProcessEngine engine = new InProcessEngine(cfg, setup, device, s.train(), s.val(), s.test())) {
+                out = new FitLoop(cfg, setup, engine, List.of(), null, null, log).run();
+            }
             outcomes.add(out);
             tests.add(out.test());
         }

@@ -4,13 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.metalr.data.Batch;
 import io.metalr.groups.LayerGroups;
-import io.metalr.meta.MetaLrRule;
+import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.Network;
 import io.metalr.nn.ParamLookup;
 import io.metalr.nn.Scratch;
 import io.metalr.nn.Weights;
 import io.metalr.optim.Optimizer;
+import io.metalr.train.fit.LrController;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +32,10 @@ import java.util.Map;
  *   <li>theta -= alpha_new_group * u.
  * </ol>
  *
- * Cost: two forward/backward passes on a meta step, one otherwise. No second-order graph and no
+ * {@link #prepare} does 1 to 3, {@link Pending#commit} does 4 with the rates the caller's
+ * {@link LrController} chose; {@link #run} is the three in a row.
+ *
+ * <p>Cost: two forward/backward passes on a meta step, one otherwise. No second-order graph and no
  * copy of the model: theta' is a temporary of the step.
  */
 public final class TrainStep implements AutoCloseable {
@@ -40,10 +44,8 @@ public final class TrainStep implements AutoCloseable {
     private final Weights weights;
     private final LayerGroups groups;
     private final Optimizer optimizer;
-    private final MetaLrRule rule;
+    private final LrController rates;
     private final StrategyPlan plan;
-    private final boolean skipNonFinite;
-    private final double[] lr;
     private final List<String> learnableParams = new ArrayList<>();
     private final int[] groupOfLearnable;
     /** Batch-norm buffers for the lookahead's forward: written to, never read. */
@@ -61,10 +63,8 @@ public final class TrainStep implements AutoCloseable {
         this.weights = weights;
         this.groups = groups;
         this.optimizer = optimizer;
-        this.rule = new MetaLrRule(meta);
+        this.rates = new LrController(meta, plan, groups.headIndex(), skipNonFinite);
         this.plan = plan;
-        this.skipNonFinite = skipNonFinite;
-        this.lr = plan.initialLr().clone();
         for (int g = 0; g < groups.size(); g++) {
             if (plan.trainable()[g]) {
                 learnableParams.addAll(groups.get(g).params());
@@ -76,15 +76,12 @@ public final class TrainStep implements AutoCloseable {
     }
 
     public double[] learningRates() {
-        return lr.clone();
+        return rates.rates();
     }
 
     /** Restores rates from a checkpoint. */
     public void setLearningRates(double[] rates) {
-        if (rates.length != lr.length) {
-            throw new IllegalArgumentException("expected " + lr.length + " group rates, got " + rates.length);
-        }
-        System.arraycopy(rates, 0, lr, 0, lr.length);
+        this.rates.restore(rates);
     }
 
     public Optimizer optimizer() {
@@ -92,12 +89,83 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /**
-     * Runs one step. {@code meta} may be null: then (or when this step is not a meta step, or the
-     * strategy learns no rates) the rates stay as they are.
+     * A step computed up to the weight update: its training loss and, after a meta pass, the sums
+     * for the rule. Nothing has moved when the loss is not finite ({@link #finite()} false): then
+     * only {@link #close} it. Else the model's running statistics and the optimizer have advanced,
+     * and {@link #commit} applies theta -= alpha * u.
      */
-    public StepReport run(Batch train, Batch meta, int epoch, long step) {
-        double[] before = lr.clone();
-        try (NDManager scratch = weights.manager().newSubManager()) {
+    public final class Pending implements AutoCloseable {
+        private final NDManager scratch;
+        private final double trainLoss;
+        private final long correct;
+        private final int count;
+        private final Map<String, NDArray> theta = new LinkedHashMap<>();
+        private final Map<String, NDArray> u = new LinkedHashMap<>();
+        private double metaLoss = Double.NaN;
+        private GroupSums sums;
+        private boolean closed;
+
+        private Pending(NDManager scratch, double trainLoss, long correct, int count) {
+            this.scratch = scratch;
+            this.trainLoss = trainLoss;
+            this.correct = correct;
+            this.count = count;
+        }
+
+        public boolean finite() {
+            return Double.isFinite(trainLoss);
+        }
+
+        public double trainLoss() {
+            return trainLoss;
+        }
+
+        public long correct() {
+            return correct;
+        }
+
+        public int count() {
+            return count;
+        }
+
+        /** NaN when no meta pass ran. */
+        public double metaLoss() {
+            return metaLoss;
+        }
+
+        /** The meta pass's per-group sums; null when none ran. */
+        public GroupSums sums() {
+            return sums;
+        }
+
+        /** theta -= lr[group] * u, and the step is done. */
+        public void commit(double[] lr) {
+            try {
+                for (int i = 0; i < learnableParams.size(); i++) {
+                    String name = learnableParams.get(i);
+                    theta.get(name).subi(u.get(name).muli(lr[groupOfLearnable[i]]));
+                }
+            } finally {
+                close();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                scratch.close();
+            }
+        }
+    }
+
+    /**
+     * Steps 1 to 3 at the rates {@code lr}: the meta pass runs when {@code meta} is not null and
+     * this is a meta step of the plan.
+     */
+    public Pending prepare(Batch train, Batch meta, int epoch, long step, double[] lr) {
+        NDManager scratch = weights.manager().newSubManager();
+        try {
             // running stats move on copies, committed only once the loss is known to be finite
             Map<String, NDArray> staged = ModelCompute.stagedCopies(weights, lookaheadBuffers.keySet(), scratch);
             ParamLookup trainView = name -> {
@@ -106,47 +174,54 @@ public final class TrainStep implements AutoCloseable {
             };
             ModelCompute.Gradients g =
                     ModelCompute.lossAndGradients(net, trainView, learnableParams, train, scratch);
-            double trainLoss = g.loss().getFloat();
-            long correct = g.correct().getLong();
-            if (!Double.isFinite(trainLoss)) {
-                return nonFinite("training loss", trainLoss, epoch, step, before, correct, train.size());
+            Pending p = new Pending(scratch, g.loss().getFloat(), g.correct().getLong(), train.size());
+            if (!p.finite()) {
+                return p;
             }
             // the model's buffer takes over the staged tensor (no copy); the staged handle is released
             staged.forEach((name, b) -> weights.get(name).intern(b));
             optimizer.beginStep();
-            Map<String, NDArray> theta = new LinkedHashMap<>();
-            Map<String, NDArray> u = new LinkedHashMap<>();
             for (String name : learnableParams) {
                 NDArray t = Scratch.alias(weights.get(name), scratch);
-                theta.put(name, t);
-                u.put(name, optimizer.direction(name, t, g.grads().get(name), scratch));
+                p.theta.put(name, t);
+                p.u.put(name, optimizer.direction(name, t, g.grads().get(name), scratch));
             }
-            double metaLoss = Double.NaN;
-            double[] h = new double[0];
-            if (meta != null && plan.metaStep(step, rule.settings().every())) {
-                Map<String, NDArray> d = rule.settings().direction() == MetaLrSettings.Direction.SGD ? g.grads() : u;
+            MetaLrSettings settings = rates.settings();
+            if (meta != null && plan.metaStep(step, settings.every())) {
+                Map<String, NDArray> d = settings.direction() == MetaLrSettings.Direction.SGD ? g.grads() : p.u;
                 MetaGradient.Result pass = MetaGradient.compute(
-                        net, learnableParams, groupOfLearnable, groups.size(), theta, d, lr,
-                        rule.settings().lookahead().sign, this::lookaheadFixed, meta,
-                        rule.settings().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
-                metaLoss = pass.loss();
-                if (!Double.isFinite(metaLoss)) {
-                    if (!skipNonFinite) {
-                        throw diverged("meta (validation) loss", metaLoss, epoch, step);
-                    }
-                } else {
-                    MetaLrRule.Result r = rule.update(lr, pass.sums(),
-                            plan.learnableRates(epoch, rule.settings().holdHeadEpochs(), groups.headIndex()),
-                            plan.learning() == StrategyPlan.Learning.TIED);
-                    h = r.hypergradient();
-                    System.arraycopy(r.lrAfter(), 0, lr, 0, lr.length);
+                        net, learnableParams, groupOfLearnable, groups.size(), p.theta, d, lr,
+                        settings.lookahead().sign, this::lookaheadFixed, meta,
+                        settings.normalize() == MetaLrSettings.Normalize.COSINE, scratch);
+                p.metaLoss = pass.loss();
+                p.sums = pass.sums();
+            }
+            return p;
+        } catch (RuntimeException | Error e) {
+            scratch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs one step. {@code meta} may be null: then (or when this step is not a meta step, or the
+     * strategy learns no rates) the rates stay as they are.
+     */
+    public StepReport run(Batch train, Batch meta, int epoch, long step) {
+        double[] before = rates.rates();
+        try (Pending p = prepare(train, meta, epoch, step, before)) {
+            if (!p.finite()) {
+                if (!rates.skipsNonFinite()) {
+                    throw rates.diverged("training loss", p.trainLoss(), epoch, step);
                 }
+                return new StepReport(step, epoch, p.trainLoss(), p.correct(), p.count(), Double.NaN, before,
+                        rates.rates(), new double[0], true);
             }
-            for (int i = 0; i < learnableParams.size(); i++) {
-                String name = learnableParams.get(i);
-                theta.get(name).subi(u.get(name).muli(lr[groupOfLearnable[i]]));
-            }
-            return new StepReport(step, epoch, trainLoss, correct, train.size(), metaLoss, before, lr.clone(), h, false);
+            LrController.Update up = rates.afterMetaPass(epoch, step, p.metaLoss(), p.sums());
+            double[] after = rates.rates();
+            p.commit(after);
+            return new StepReport(step, epoch, p.trainLoss(), p.correct(), p.count(), p.metaLoss(), before, after,
+                    up.hypergradient(), false);
         }
     }
 
@@ -154,17 +229,6 @@ public final class TrainStep implements AutoCloseable {
     private NDArray lookaheadFixed(String name) {
         NDArray buffer = lookaheadBuffers.get(name);
         return buffer != null ? buffer : weights.get(name);
-    }
-
-    private StepReport nonFinite(String what, double value, int epoch, long step, double[] before, long correct, int n) {
-        if (!skipNonFinite) {
-            throw diverged(what, value, epoch, step);
-        }
-        return new StepReport(step, epoch, value, correct, n, Double.NaN, before, lr.clone(), new double[0], true);
-    }
-
-    private TrainingDivergedException diverged(String what, double value, int epoch, long step) {
-        return TrainingDivergedException.nonFinite(what, value, epoch, step, lr);
     }
 
     @Override

@@ -148,7 +148,8 @@ class MainCliTest {
             assertEquals(List.of(), tmpFiles);
         }
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("_SUCCESS", "accuracy.png", "config.conf", "loss.png", "lr.csv", "lr_curves.png",
+            // an in-process run with run.dir checkpoints too (at each epoch's end), so --resume can continue it
+            assertEquals(List.of("_SUCCESS", "accuracy.png", "checkpoints", "config.conf", "loss.png", "lr.csv", "lr_curves.png",
                     "metrics.jsonl", "model", "report.html", "summary.json"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }

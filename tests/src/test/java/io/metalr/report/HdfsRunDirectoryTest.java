@@ -41,7 +41,9 @@ class HdfsRunDirectoryTest {
         assertTrue(refused[1].contains(dir), refused[1]);
 
         // an unfinished run's files are replaced in place: HDFS's rename does not overwrite, the writer must
+        // (a run that died before its first checkpoint: one with checkpoints is refused without --resume or --overwrite)
         fs.delete(new Path(run, "_SUCCESS"), false);
+        fs.delete(new Path(run, "checkpoints"), true);
         assertEquals(ExitCodes.OK, Main.execute(RunOutputsTest.train(dir, List.of("strategy=full"))));
         summary = RunDirectoryChecks.assertCompleteRun(fs, run, 3);
         assertEquals("full", summary.path("strategy").asText());

@@ -27,7 +27,8 @@ import javax.imageio.ImageIO;
 /** What a finished run directory must hold, checked through the Hadoop API (so for file:// and hdfs:// alike). */
 final class RunDirectoryChecks {
 
-    static final List<String> SINGLE_RUN = List.of("_SUCCESS", "accuracy.png", "config.conf", "loss.png", "lr.csv",
+    /** A finished run's directory; every run with run.dir checkpoints, single-process or distributed. */
+    static final List<String> SINGLE_RUN = List.of("_SUCCESS", "accuracy.png", "checkpoints", "config.conf", "loss.png", "lr.csv",
             "lr_curves.png", "metrics.jsonl", "model", "report.html", "summary.json");
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,0 +1,17 @@
+package io.metalr.train.fit;
+
+import io.metalr.train.StepReport;
+
+/** Watches a {@link FitLoop}: every step (skipped ones too, marked) with its timing. */
+@FunctionalInterface
+public interface FitListener {
+
+    /**
+     * @param seconds the step's wall time
+     * @param computeSeconds of it, the time computing (on a cluster the slowest shard's per round plus the driver's)
+     * @param bytesMoved what the step sent and received over the network (0 in-process)
+     */
+    record StepTiming(double seconds, double computeSeconds, long bytesMoved) {}
+
+    void onStep(StepReport report, StepTiming timing);
+}
