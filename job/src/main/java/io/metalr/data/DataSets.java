@@ -13,14 +13,18 @@ import io.metalr.data.read.OnBadRecord;
 import io.metalr.data.read.Sample;
 import io.metalr.data.read.SampleSet;
 import io.metalr.data.read.TableReader;
+import io.metalr.data.store.MappedStore;
+import io.metalr.data.store.StoreWriter;
 import io.metalr.report.RecordNames;
 import io.metalr.udf.image.BadRecordException;
-import io.metalr.udf.image.Image;
+import io.metalr.udf.image.RawImage;
 import io.metalr.udf.image.Preprocessor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -87,50 +91,62 @@ public final class DataSets {
         return fromSamples(cfg, set, onBad);
     }
 
-    /** Preprocesses and splits samples from any reader. */
+    /**
+     * Stores and splits samples from any reader. Every image goes to one store at its source depth
+     * (the image decoder's 8- and 16-bit codes; the array readers' floats as F32 for now: they get
+     * raw codes in a later package) and is preprocessed per batch. It is also preprocessed once here,
+     * so that a bad record fails or is skipped at load with the same message as before.
+     */
     public static Loaded fromSamples(JobConfig cfg, SampleSet set, OnBadRecord onBad) {
         if (set.samples().isEmpty()) {
             throw new BadRecordException(set.name() + " holds no usable samples");
         }
         Preprocessor pre = preprocessor(cfg, typical(set.samples()));
-        int per = pre.channels() * pre.height() * pre.width();
         int n = set.samples().size();
-        float[] px = new float[n * per];
-        int[] labels = new int[n];
         String[] patients = new String[n];
         String[] splits = new String[n];
         List<String> keptIds = new ArrayList<>(n);
         int kept = 0;
         long skipped = set.skipped();
         boolean fixedSize = cfg.integer("data.image_size") == 0;
-        for (Sample s : set.samples()) {
-            try {
-                Image img = s.image();
-                if (fixedSize && (img.height() != pre.height() || img.width() != pre.width())) {
-                    throw new BadRecordException(s.id() + ": image is " + img.height() + "x" + img.width() + " but the set's images are "
-                            + pre.height() + "x" + pre.width() + " (set data.image_size to resize them all)");
+        MappedStore store;
+        try (StoreWriter out = StoreWriter.createIn(cacheDir(cfg), "metalr-data-")) {
+            long rid = 0;
+            for (Sample s : set.samples()) {
+                try {
+                    RawImage img = s.raw();
+                    if (fixedSize && (img.height() != pre.height() || img.width() != pre.width())) {
+                        throw new BadRecordException(s.id() + ": image is " + img.height() + "x" + img.width() + " but the set's images are "
+                                + pre.height() + "x" + pre.width() + " (set data.image_size to resize them all)");
+                    }
+                    if (s.label() < 0 || s.label() >= set.numClasses()) {
+                        throw new BadRecordException(s.id() + ": label " + s.label() + " outside 0.." + (set.numClasses() - 1));
+                    }
+                    pre.apply(img.toImage(), s.id());
+                    out.add(rid, s.label(), img);
+                    keptIds.add(s.id());
+                    patients[kept] = s.patientId();
+                    splits[kept] = s.split();
+                    kept++;
+                } catch (BadRecordException e) {
+                    onBad.handle(e);
+                    skipped++;
                 }
-                if (s.label() < 0 || s.label() >= set.numClasses()) {
-                    throw new BadRecordException(s.id() + ": label " + s.label() + " outside 0.." + (set.numClasses() - 1));
-                }
-                System.arraycopy(pre.apply(img, s.id()).data(), 0, px, kept * per, per);
-                labels[kept] = s.label();
-                keptIds.add(s.id());
-                patients[kept] = s.patientId();
-                splits[kept] = s.split();
-                kept++;
-            } catch (BadRecordException e) {
-                onBad.handle(e);
-                skipped++;
+                rid++;
             }
+            store = out.finish();
         }
         final int count = kept;
-        String[] givenSplits = java.util.Arrays.copyOf(splits, count);
-        boolean anyGiven = java.util.Arrays.stream(givenSplits).anyMatch(x -> x != null);
-        Splits.Assignment a = Splits.assign(java.util.Arrays.copyOf(labels, count), java.util.Arrays.copyOf(patients, count),
+        int[] labels = new int[count];
+        Arrays.setAll(labels, store::label);
+        String[] givenSplits = Arrays.copyOf(splits, count);
+        boolean anyGiven = Arrays.stream(givenSplits).anyMatch(x -> x != null);
+        Splits.Assignment a = Splits.assign(labels, Arrays.copyOf(patients, count),
                 anyGiven ? givenSplits : null, ratios(cfg), cfg.integer("train.seed"));
-        ImageSet all = new ImageSet(set.name(), java.util.Arrays.copyOf(px, count * per), java.util.Arrays.copyOf(labels, count),
-                java.util.Arrays.copyOf(patients, count), pre.channels(), pre.height(), pre.width(), set.numClasses());
+        int[] all = new int[count];
+        Arrays.setAll(all, i -> i);
+        ImageSet whole = new ImageSet(set.name(), store, all, Arrays.copyOf(patients, count), pre, pre.channels(),
+                pre.height(), pre.width(), set.numClasses());
         // the description goes to stdout, summary.json and report.html: records by index or hash, never by id
         RecordNames names = RecordNames.of(cfg);
         String description = set.name() + ": " + count + " images " + pre.channels() + "x" + pre.height() + "x" + pre.width()
@@ -142,17 +158,23 @@ public final class DataSets {
                         l.firstSample(), keptIds.get(l.firstSample()));
             }
         }
-        return new Loaded(all.subset(set.name() + "/train", a.train()), all.subset(set.name() + "/val", a.val()),
-                all.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description, pre);
+        return new Loaded(whole.subset(set.name() + "/train", a.train()), whole.subset(set.name() + "/val", a.val()),
+                whole.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description, pre);
+    }
+
+    /** data.cache.dir, or null for java.io.tmpdir. */
+    static Path cacheDir(JobConfig cfg) {
+        String dir = cfg.string("data.cache.dir").trim();
+        return dir.isEmpty() ? null : Path.of(dir);
     }
 
     /** The most common image shape, so an odd image out is the one named in the error. */
-    private static Image typical(List<Sample> samples) {
+    private static RawImage typical(List<Sample> samples) {
         java.util.Map<String, Integer> counts = new java.util.HashMap<>();
-        Image best = samples.get(0).image();
+        RawImage best = samples.get(0).raw();
         int bestCount = 0;
         for (Sample s : samples) {
-            Image i = s.image();
+            RawImage i = s.raw();
             int c = counts.merge(i.channels() + "x" + i.height() + "x" + i.width(), 1, Integer::sum);
             if (c > bestCount) {
                 bestCount = c;
@@ -162,7 +184,7 @@ public final class DataSets {
         return best;
     }
 
-    static Preprocessor preprocessor(JobConfig cfg, Image first) {
+    static Preprocessor preprocessor(JobConfig cfg, RawImage first) {
         int size = cfg.integer("data.image_size");
         int channels = cfg.integer("data.channels");
         if (size < 0 || !(channels == 0 || channels == 1 || channels == 3)) {
@@ -218,9 +240,12 @@ public final class DataSets {
         int size = cfg.integer("data.synthetic.size");
         int channels = cfg.integer("data.synthetic.channels");
         long seed = cfg.integer("data.synthetic.seed");
-        ImageSet train = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.train"), channels, size, seed);
-        ImageSet val = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.val"), channels, size, seed + 1);
-        ImageSet test = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.test"), channels, size, seed + 2);
+        ImageSet train = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.train"), channels, size, seed,
+                cacheDir(cfg));
+        ImageSet val = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.val"), channels, size, seed + 1,
+                cacheDir(cfg));
+        ImageSet test = SyntheticImages.generate(task, classes, cfg.integer("data.synthetic.test"), channels, size, seed + 2,
+                cacheDir(cfg));
         List<String> names = new ArrayList<>();
         IntStream.range(0, classes).forEach(i -> names.add(String.valueOf(i)));
         // synthetic pixels are generated already normalised: identity normalisation

@@ -23,6 +23,14 @@ public final class FloatDigest {
 
     public FloatDigest add(float[] v) {
         add(v.length);
+        return addValues(v);
+    }
+
+    /**
+     * The values alone, without their count: a long array fed in pieces, after its total length,
+     * digests as {@link #add(float[])} of the whole.
+     */
+    public FloatDigest addValues(float[] v) {
         for (int from = 0; from < v.length; from += CHUNK) {
             int n = Math.min(CHUNK, v.length - from);
             buf.clear();

@@ -1,5 +1,9 @@
 package io.metalr.data;
 
+import io.metalr.data.store.StoreWriter;
+import io.metalr.udf.image.Image;
+
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -14,6 +18,11 @@ public final class SyntheticImages {
     private SyntheticImages() {}
 
     public static ImageSet generate(String task, int classes, int n, int channels, int size, long seed) {
+        return generate(task, classes, n, channels, size, seed, null);
+    }
+
+    /** As {@link #generate(String, int, int, int, int, long)}, stored in {@code dir} (null: java.io.tmpdir). */
+    public static ImageSet generate(String task, int classes, int n, int channels, int size, long seed, Path dir) {
         if (classes < 2 || n < 1 || channels < 1 || size < 8) {
             throw new IllegalArgumentException(
                     "synthetic data needs >= 2 classes, >= 1 image, >= 1 channel and size >= 8; got "
@@ -24,26 +33,29 @@ public final class SyntheticImages {
             throw new IllegalArgumentException("data.synthetic.task must be blobs or stripes, got '" + task + "'");
         }
         SplittableRandom rng = new SplittableRandom(seed);
-        int per = channels * size * size;
-        float[] px = new float[n * per];
-        int[] labels = new int[n];
         float[] plane = new float[size * size];
-        for (int i = 0; i < n; i++) {
-            int label = i % classes;
-            labels[i] = label;
-            if (t.equals("blobs")) {
-                blob(plane, size, label, classes, rng);
-            } else {
-                stripes(plane, size, label, classes, rng);
-            }
-            for (int c = 0; c < channels; c++) {
-                double gain = 1.0 - 0.15 * c;
-                for (int k = 0; k < plane.length; k++) {
-                    px[i * per + c * plane.length + k] = (float) (plane[k] * gain + 0.35 * gaussian(rng));
+        // one image at a time into the store: generated values are model inputs already (no preprocessing)
+        try (StoreWriter out = StoreWriter.createIn(dir, "metalr-synthetic-")) {
+            for (int i = 0; i < n; i++) {
+                int label = i % classes;
+                if (t.equals("blobs")) {
+                    blob(plane, size, label, classes, rng);
+                } else {
+                    stripes(plane, size, label, classes, rng);
                 }
+                float[] px = new float[channels * plane.length];
+                for (int c = 0; c < channels; c++) {
+                    double gain = 1.0 - 0.15 * c;
+                    for (int k = 0; k < plane.length; k++) {
+                        px[c * plane.length + k] = (float) (plane[k] * gain + 0.35 * gaussian(rng));
+                    }
+                }
+                out.add(i, label, new Image(px, channels, size, size));
             }
+            int[] all = new int[n];
+            java.util.Arrays.setAll(all, i -> i);
+            return new ImageSet("synthetic-" + t, out.finish(), all, new String[n], null, channels, size, size, classes);
         }
-        return new ImageSet("synthetic-" + t, px, labels, channels, size, size, classes);
     }
 
     private static void blob(float[] plane, int size, int label, int classes, SplittableRandom rng) {

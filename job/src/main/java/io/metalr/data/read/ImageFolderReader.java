@@ -1,8 +1,8 @@
 package io.metalr.data.read;
 
 import io.metalr.udf.image.BadRecordException;
-import io.metalr.udf.image.Image;
 import io.metalr.udf.image.ImageDecoder;
+import io.metalr.udf.image.RawImage;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -94,7 +94,7 @@ public final class ImageFolderReader {
                     }
                     String id = f.getPath().toString();
                     try {
-                        Image image = decode(id, limits, conf);
+                        RawImage image = decode(id, limits, conf);
                         if (sameShape) {
                             int[] s = {image.channels(), image.height(), image.width()};
                             if (shape == null) {
@@ -127,24 +127,27 @@ public final class ImageFolderReader {
      * (file bytes, declared pixels), or one that decodes to a non-finite pixel is a bad record naming
      * it; any other I/O failure is an {@link IOException} (an infrastructure problem, never skipped).
      */
-    static Image decode(String path, DataLimits limits, Configuration conf) throws IOException {
+    static RawImage decode(String path, DataLimits limits, Configuration conf) throws IOException {
         byte[] bytes;
         try {
             bytes = DataPaths.readData(path, false, limits.maxFileBytes(), conf);
         } catch (FileNotFoundException e) {
             throw new BadRecordException(path + ": file not found", e);
         }
-        Image image;
+        RawImage image;
         try {
-            image = ImageDecoder.decode(bytes, path, limits.maxImagePixels());
+            // codes, not floats: the store keeps them and scales them per batch
+            image = ImageDecoder.decodeRaw(bytes, path, limits.maxImagePixels());
         } catch (BadRecordException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new BadRecordException(path + ": not a readable image: " + e, e);
         }
-        for (float v : image.data()) {
-            if (Float.isNaN(v) || Float.isInfinite(v)) {
-                throw new BadRecordException(path + ": decoded to a non-finite pixel");
+        if (image.depth() == RawImage.Depth.F32) { // 8- and 16-bit codes are finite by construction
+            for (float v : image.floats()) {
+                if (Float.isNaN(v) || Float.isInfinite(v)) {
+                    throw new BadRecordException(path + ": decoded to a non-finite pixel");
+                }
             }
         }
         return image;

@@ -1,7 +1,7 @@
 package io.metalr.data.read;
 
 import io.metalr.udf.image.BadRecordException;
-import io.metalr.udf.image.Image;
+import io.metalr.udf.image.RawImage;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -284,7 +284,7 @@ public final class ManifestReader {
                     }
                     continue;
                 }
-                Image image;
+                RawImage image;
                 try {
                     image = ImageFolderReader.decode(file, limits, conf);
                 } catch (BadRecordException e) {

@@ -3,6 +3,7 @@ package io.metalr.data.read;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
 import io.metalr.udf.image.ImageDecoder;
+import io.metalr.udf.image.RawImage;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -106,7 +107,7 @@ public final class TableReader {
             try {
                 long lab = label(r.isNullAt(0) ? null : r.getLong(0), classNames, where);
                 String splitName = splitName(splitText, where);
-                Image img = bytes ? decodeImage(r, where, limits.maxImagePixels()) : pixelImage(r, where);
+                RawImage img = bytes ? decodeImage(r, where, limits.maxImagePixels()) : RawImage.of(pixelImage(r, where));
                 if (sameShape) {
                     int[] s = {img.channels(), img.height(), img.width()};
                     if (shape == null) {
@@ -243,14 +244,14 @@ public final class TableReader {
         return t instanceof IntegerType || t instanceof LongType || t instanceof ShortType || t instanceof ByteType;
     }
 
-    private static Image decodeImage(Row r, String where, long maxPixels) {
+    private static RawImage decodeImage(Row r, String where, long maxPixels) {
         if (r.isNullAt(3)) {
             throw new BadRecordException(where + ": no image bytes");
         }
         byte[] b = (byte[]) r.get(3);
-        Image img;
+        RawImage img;
         try {
-            img = ImageDecoder.decode(b, where, maxPixels);
+            img = ImageDecoder.decodeRaw(b, where, maxPixels);
         } catch (BadRecordException e) {
             throw e.getMessage() != null && e.getMessage().contains(where) ? e
                     : new BadRecordException(where + ": " + e.getMessage(), e);

@@ -68,18 +68,28 @@ public final class ImageDecoder {
     }
 
     /**
-     * Decodes one PNG or JPEG. Its size is read from its header first (IHDR, SOF): an image
+     * Decodes one PNG or JPEG into floats: {@code decodeRaw(bytes, source, maxPixels).toImage()}.
+     *
+     * @return values in C,Y,X order, scaled to [0, 1]
+     * @throws BadRecordException as {@link #decodeRaw}
+     */
+    public static Image decode(byte[] bytes, String source, long maxPixels) {
+        return decodeRaw(bytes, source, maxPixels).toImage();
+    }
+
+    /**
+     * Decodes one PNG or JPEG to its codes, without scaling them to floats. Its size is read from its header first (IHDR, SOF): an image
      * declaring more than {@code maxPixels} pixels is refused before anything is allocated for it,
      * so a small crafted file cannot make the decoder allocate gigabytes.
      *
      * @param bytes the encoded image
      * @param source names the image in error messages (a file path, "part-3.parquet row 17", ...)
      * @param maxPixels the largest {@code width * height} accepted ({@code data.max_image_pixels})
-     * @return values in C,Y,X order, scaled to [0, 1]
+     * @return codes in C,Y,X order at the source depth ({@link RawImage#toImage()} scales them to [0, 1])
      * @throws BadRecordException if the bytes are null, empty, not PNG/JPEG, corrupt, truncated or
      *     declare more than {@code maxPixels} pixels
      */
-    public static Image decode(byte[] bytes, String source, long maxPixels) {
+    public static RawImage decodeRaw(byte[] bytes, String source, long maxPixels) {
         if (maxPixels < 1 || maxPixels > MAX_PIXELS) {
             throw new IllegalArgumentException("maxPixels must be in 1.." + MAX_PIXELS + ", got " + maxPixels);
         }
@@ -101,7 +111,7 @@ public final class ImageDecoder {
         }
         BufferedImage img = read(bytes, format, source, maxPixels);
         try {
-            return toImage(img);
+            return toRaw(img);
         } catch (RuntimeException e) {
             throw bad(source, "cannot convert decoded " + format + " (" + describe(img) + "): " + e, e);
         }
@@ -177,8 +187,8 @@ public final class ImageDecoder {
         }
     }
 
-    /** Copies raw raster samples into C,Y,X floats; see the class comment for the rules. */
-    private static Image toImage(BufferedImage img) {
+    /** Copies raw raster samples into C,Y,X codes; see the class comment for the rules. */
+    static RawImage toRaw(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
         ColorModel cm = img.getColorModel();
@@ -196,11 +206,38 @@ public final class ImageDecoder {
         return fromArgb(img, w, h);
     }
 
-    /** Bands 0..channels-1 of the raster (the colour components, in colour-space order). */
-    private static Image fromBands(Raster raster, ColorModel cm, int channels, int w, int h) {
+    /**
+     * Bands 0..channels-1 of the raster (the colour components, in colour-space order): 8-bit and
+     * 16-bit samples as codes, other depths (rare: 2-, 4- or 12-bit components) as floats.
+     */
+    private static RawImage fromBands(Raster raster, ColorModel cm, int channels, int w, int h) {
+        int bits = cm.getComponentSize(0);
+        for (int c = 1; c < channels; c++) {
+            if (cm.getComponentSize(c) != bits) {
+                bits = -1;
+            }
+        }
         int plane = w * h;
-        float[] data = new float[channels * plane];
         int[] row = new int[w];
+        if (bits == 8 || bits == 16) {
+            byte[] b = bits == 8 ? new byte[channels * plane] : null;
+            short[] s = bits == 16 ? new short[channels * plane] : null;
+            for (int c = 0; c < channels; c++) {
+                for (int y = 0; y < h; y++) {
+                    raster.getSamples(0, y, w, 1, c, row);
+                    int o = c * plane + y * w;
+                    for (int x = 0; x < w; x++) {
+                        if (b != null) {
+                            b[o + x] = (byte) row[x];
+                        } else {
+                            s[o + x] = (short) row[x];
+                        }
+                    }
+                }
+            }
+            return b != null ? RawImage.u8(b, channels, h, w) : RawImage.u16(s, channels, h, w);
+        }
+        float[] data = new float[channels * plane];
         for (int c = 0; c < channels; c++) {
             // Divide (not multiply by a reciprocal) so that v / 65535 is the correctly rounded float.
             float max = (float) ((1L << cm.getComponentSize(c)) - 1);
@@ -212,11 +249,11 @@ public final class ImageDecoder {
                 }
             }
         }
-        return new Image(data, channels, h, w);
+        return RawImage.f32(data, channels, h, w);
     }
 
-    /** Palette indices looked up in the palette; gray-only palettes give one channel. */
-    private static Image fromPalette(IndexColorModel icm, Raster raster, int w, int h) {
+    /** Palette indices looked up in the palette (8-bit entries); gray-only palettes give one channel. */
+    private static RawImage fromPalette(IndexColorModel icm, Raster raster, int w, int h) {
         int n = icm.getMapSize();
         boolean gray = true;
         for (int i = 0; i < n && gray; i++) {
@@ -224,39 +261,39 @@ public final class ImageDecoder {
         }
         int channels = gray ? 1 : 3;
         int plane = w * h;
-        float[] data = new float[channels * plane];
+        byte[] data = new byte[channels * plane];
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             raster.getSamples(0, y, w, 1, 0, row);
             for (int x = 0; x < w; x++) {
                 int i = y * w + x;
                 int idx = row[x];
-                data[i] = icm.getRed(idx) / 255f;
+                data[i] = (byte) icm.getRed(idx);
                 if (!gray) {
-                    data[plane + i] = icm.getGreen(idx) / 255f;
-                    data[2 * plane + i] = icm.getBlue(idx) / 255f;
+                    data[plane + i] = (byte) icm.getGreen(idx);
+                    data[2 * plane + i] = (byte) icm.getBlue(idx);
                 }
             }
         }
-        return new Image(data, channels, h, w);
+        return RawImage.u8(data, channels, h, w);
     }
 
     /** Last resort for unusual colour models: let Java2D convert to 8-bit sRGB. */
-    private static Image fromArgb(BufferedImage img, int w, int h) {
+    private static RawImage fromArgb(BufferedImage img, int w, int h) {
         int plane = w * h;
-        float[] data = new float[3 * plane];
+        byte[] data = new byte[3 * plane];
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             img.getRGB(0, y, w, 1, row, 0, w);
             for (int x = 0; x < w; x++) {
                 int i = y * w + x;
                 int argb = row[x];
-                data[i] = ((argb >>> 16) & 0xFF) / 255f;
-                data[plane + i] = ((argb >>> 8) & 0xFF) / 255f;
-                data[2 * plane + i] = (argb & 0xFF) / 255f;
+                data[i] = (byte) (argb >>> 16);
+                data[plane + i] = (byte) (argb >>> 8);
+                data[2 * plane + i] = (byte) argb;
             }
         }
-        return new Image(data, 3, h, w);
+        return RawImage.u8(data, 3, h, w);
     }
 
     /** ", 16-bit RGBA" from a PNG's IHDR, for the message; "" when not a PNG. */
