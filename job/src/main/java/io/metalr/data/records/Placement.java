@@ -7,7 +7,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * Where every record goes: its split, its shard within that split and its index in the split, by
+ * Where every record goes, with its label: its split, its shard within that split and its index in the split, by
  * rid. The splits come from {@link Splits#assign} over the records' labels, patients and given
  * splits; the shards of each split from {@link Shards#of} over that split's labels (so train shard
  * s is what {@code Shards.of(trainLabels, count, seed)} gives the trainer). Compact, sorted
@@ -18,13 +18,15 @@ public final class Placement implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final long[] rid;
+    private final int[] label;
     private final byte[] split;
     private final int[] shard;
     private final int[] position;
     private final int[] shardCounts;
 
-    private Placement(long[] rid, byte[] split, int[] shard, int[] position, int[] shardCounts) {
+    private Placement(long[] rid, int[] label, byte[] split, int[] shard, int[] position, int[] shardCounts) {
         this.rid = rid;
+        this.label = label;
         this.split = split;
         this.shard = shard;
         this.position = position;
@@ -68,7 +70,7 @@ public final class Placement implements Serializable {
                 }
             }
         }
-        return new Placement(records.rids(), split, shard, position, counts);
+        return new Placement(records.rids(), labels, split, shard, position, counts);
     }
 
     public int size() {
@@ -83,6 +85,10 @@ public final class Placement implements Serializable {
 
     public long rid(int i) {
         return rid[i];
+    }
+
+    public int label(int i) {
+        return label[i];
     }
 
     /** {@link Splits#TRAIN}, {@link Splits#VAL} or {@link Splits#TEST} of record i, or -1 for none. */
@@ -103,6 +109,23 @@ public final class Placement implements Serializable {
     /** The number of shards split {@code s} was cut into (0 for an empty split). */
     public int shardCount(int s) {
         return shardCounts[s];
+    }
+
+    /** A digest of the whole placement (rids, labels, splits, shards): equal for equal placements. */
+    public byte[] digest() {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(21);
+        for (int i = 0; i < rid.length; i++) {
+            b.clear();
+            b.putLong(rid[i]).putInt(label[i]).put(split[i]).putInt(shard[i]).putInt(position[i]);
+            md.update(b.array(), 0, b.position());
+        }
+        return md.digest();
     }
 
     /** How many records of split {@code s} are in shard {@code k}. */
