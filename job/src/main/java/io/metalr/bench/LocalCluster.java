@@ -510,7 +510,8 @@ public final class LocalCluster implements AutoCloseable {
         return session;
     }
 
-    private void stopSession() {
+    /** Stops this JVM's driver session on the cluster, if any (the cluster keeps running). */
+    public void stopSession() {
         if (session != null) {
             try {
                 session.stop();

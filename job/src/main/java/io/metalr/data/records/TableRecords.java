@@ -42,6 +42,9 @@ public final class TableRecords {
         Columns cols = new Columns();
         for (Iterator<Row> it = SparkTables.localRows(source.metadata(), path); it.hasNext(); ) {
             Row r = it.next();
+            if (r.getLong(0) < 0) { // array_position found no file: 0 - 1 = -1, shifted
+                throw new IllegalStateException(path + ": a row of a file not in the table's file list " + source.files());
+            }
             cols.add(r.getLong(0), r.isNullAt(1) ? null : r.getLong(1), r.isNullAt(2) ? null : r.getString(2),
                     r.isNullAt(3) ? null : r.getString(3));
         }

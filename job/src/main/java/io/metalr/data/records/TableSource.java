@@ -33,11 +33,13 @@ public record TableSource(String path, String name, List<String> files, TableRea
     public static TableSource open(String path) {
         Dataset<Row> df = SparkTables.readParquet(path);
         TableReader.Columns columns = TableReader.Columns.resolve(path, df.schema());
-        // reads no column: Spark plans it from the footers' row counts
-        List<Row> rows = SparkTables.guarded(() -> df.select(functions.col("_metadata.file_path")).distinct()
-                .collectAsList(), path);
+        // the file index's list, without a job; %-encoded URIs as _metadata.file_path has them, but
+        // with an empty authority (file:///x) where file_path has none (file:/x): both are compared
+        // canonical, and TableRecords checks that every row found its file
         List<String> files = new ArrayList<>();
-        rows.forEach(r -> files.add(r.getString(0)));
+        for (String f : df.inputFiles()) {
+            files.add(canonical(f));
+        }
         files.sort(null);
         if (files.size() >= (1 << 23)) {
             throw new BadRecordException(path + ": " + files.size() + " data files, more than a record id can number");
@@ -61,10 +63,17 @@ public record TableSource(String path, String name, List<String> files, TableRea
         return SparkTables.readParquet(path).select(cols.toArray(new Column[0]));
     }
 
+    /** A file URI without an empty authority: {@code file:///x} and {@code file:/x} are one file. */
+    static String canonical(String uri) {
+        return uri.replaceFirst(EMPTY_AUTHORITY, "$1:/");
+    }
+
+    private static final String EMPTY_AUTHORITY = "^([a-zA-Z][a-zA-Z0-9+.-]*):///";
+
     private Column rid() {
         Column[] names = files.stream().map(functions::lit).toArray(Column[]::new);
-        Column ordinal = functions.array_position(functions.array(names), functions.col("_metadata.file_path"))
-                .minus(1);
+        Column path = functions.regexp_replace(functions.col("_metadata.file_path"), EMPTY_AUTHORITY, "$1:/");
+        Column ordinal = functions.array_position(functions.array(names), path).minus(1);
         return functions.shiftleft(ordinal.cast("long"), RecordIds.ROW_BITS)
                 .bitwiseOR(functions.col("_metadata.row_index")).as(RID);
     }

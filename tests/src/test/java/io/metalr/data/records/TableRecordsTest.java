@@ -80,7 +80,7 @@ class TableRecordsTest {
 
     @Test
     void ridIsFileOrdinalAndRowIndexInSortedFileOrder() throws Exception {
-        String t = table("three.parquet", 30, 3);
+        String t = table("three 3%.parquet", 30, 3); // a name _metadata.file_path spells %-encoded
         RecordTable rec = TableRecords.read(t, OnBadRecord.FAIL, null, DataPaths.configuration());
         assertEquals(30, rec.size());
         assertEquals(List.of("0", "1", "2"), rec.classNames());
@@ -102,7 +102,7 @@ class TableRecordsTest {
         assertArrayEquals(rids.stream().mapToLong(Long::longValue).toArray(), rec.rids());
         assertArrayEquals(labels.stream().mapToInt(Integer::intValue).toArray(), rec.labels());
         assertNull(rec.givenSplits());
-        assertTrue(rec.where(rec.rid(29)).matches("three\\.parquet/part-00002-.*\\.parquet row \\d+"), rec.where(rec.rid(29)));
+        assertTrue(rec.where(rec.rid(29)).matches("three 3%\\.parquet/part-00002-.*\\.parquet row \\d+"), rec.where(rec.rid(29)));
         // the same files read again give the same rids
         assertArrayEquals(rec.rids(), TableRecords.read(t, OnBadRecord.FAIL, null, DataPaths.configuration()).rids());
     }
