@@ -161,8 +161,25 @@ class SparkLoaderTest {
         RecordTable rec = TableRecords.read(t, OnBadRecord.FAIL, null, DataPaths.configuration());
         Placement p = Placement.of(rec, RATIOS, 3, 2);
 
-        BadRecordException e = assertThrows(BadRecordException.class,
-                () -> SparkLoader.load(spark, rec, p, spec(OnBadRecord.FAIL)));
+        // the bad image comes back as a marker: no task fails, so Spark retries no decode
+        java.util.concurrent.atomic.AtomicInteger failedTasks = new java.util.concurrent.atomic.AtomicInteger();
+        org.apache.spark.scheduler.SparkListener failures = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (!(end.reason() instanceof org.apache.spark.Success$)) {
+                    failedTasks.incrementAndGet();
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(failures);
+        BadRecordException e;
+        try {
+            e = assertThrows(BadRecordException.class, () -> SparkLoader.load(spark, rec, p, spec(OnBadRecord.FAIL)));
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark.sparkContext().removeSparkListener(failures);
+        }
+        assertEquals(0, failedTasks.get(), "tasks failed");
         assertTrue(e.getMessage().startsWith("bad.parquet row 7: "), e.getMessage());
         BadRecordException local = assertThrows(BadRecordException.class,
                 () -> InProcessLoader.load(rec, p, spec(OnBadRecord.FAIL)));

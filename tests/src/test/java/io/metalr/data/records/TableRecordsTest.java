@@ -120,6 +120,17 @@ class TableRecordsTest {
         assertFalse(readSchema.contains("image"), plan);
         assertTrue(readSchema.contains("label"), plan);
 
+        // nor pixels, for a table of float pixels
+        String px = dir.resolve("pixels.parquet").toString();
+        spark.createDataFrame(List.of(RowFactory.create(List.of(0.5f, 0.25f), 1, 1, 2, 0)), new StructType()
+                .add("pixels", DataTypes.createArrayType(DataTypes.FloatType)).add("channels", DataTypes.IntegerType)
+                .add("height", DataTypes.IntegerType).add("width", DataTypes.IntegerType)
+                .add("label", DataTypes.IntegerType)).write().parquet(px);
+        String pxPlan = TableSource.open(px).metadata().queryExecution().executedPlan().toString();
+        String pxSchema = pxPlan.substring(pxPlan.indexOf("ReadSchema:"));
+        assertFalse(pxSchema.contains("pixels"), pxPlan);
+        assertTrue(TableSource.open(px).content().queryExecution().executedPlan().toString().contains("pixels"));
+
         long recordsBytes = resultBytes(() -> TableRecords.read(t, OnBadRecord.FAIL, null, DataPaths.configuration()));
         // the same probe on today's reader, which brings every image to the driver, sees them all
         long readerBytes = resultBytes(() -> TableReader.read(t, OnBadRecord.FAIL));
