@@ -143,7 +143,10 @@ public final class TableReader {
     public record Columns(String label, String patient, String split, String image, String pixels,
             List<String> dims) implements Serializable {
 
-        /** The columns of {@code schema} as this reader needs them; a missing or mistyped one is a {@link BadRecordException} naming {@code path}. */
+        /**
+         * The columns of {@code schema} as this reader needs them; a missing or mistyped one is a
+         * {@link BadRecordException} naming {@code path}.
+         */
         public static Columns resolve(String path, StructType schema) {
             StructField image = SparkTables.field(schema, "image");
             StructField pixels = SparkTables.field(schema, "pixels");

@@ -4,14 +4,17 @@ import io.metalr.data.Shards;
 import io.metalr.data.Splits;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * Where every record goes, with its label: its split, its shard within that split and its index in the split, by
- * rid. The splits come from {@link Splits#assign} over the records' labels, patients and given
- * splits; the shards of each split from {@link Shards#of} over that split's labels (so train shard
- * s is what {@code Shards.of(trainLabels, count, seed)} gives the trainer). Compact, sorted
- * arrays: broadcast it, and look records up by rid on the executors.
+ * Where every record goes, with its label: its split, its shard within that split and its index
+ * in the split, by rid. The splits come from {@link Splits#assign} over the records' labels,
+ * patients and given splits; the shards of each split from {@link Shards#of} over that split's
+ * labels (so train shard s is what {@code Shards.of(trainLabels, count, seed)} gives the
+ * trainer). Compact, sorted arrays: broadcast it, and look records up by rid on the executors.
  */
 public final class Placement implements Serializable {
 
@@ -113,13 +116,13 @@ public final class Placement implements Serializable {
 
     /** A digest of the whole placement (rids, labels, splits, shards): equal for equal placements. */
     public byte[] digest() {
-        java.security.MessageDigest md;
+        MessageDigest md;
         try {
-            md = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(21);
+        ByteBuffer b = ByteBuffer.allocate(21);
         for (int i = 0; i < rid.length; i++) {
             b.clear();
             b.putLong(rid[i]).putInt(label[i]).put(split[i]).putInt(shard[i]).putInt(position[i]);
