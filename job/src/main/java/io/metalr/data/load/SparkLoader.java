@@ -57,8 +57,14 @@ public final class SparkLoader {
                 .repartitionAndSortWithinPartitions(new ShardKey.ByShard(shards), new ShardKey.Order())
                 .mapPartitionsWithIndex((shard, it) -> build(dataKey, shard, it, where.value(), spec, source), true);
         handles.persist(StorageLevel.MEMORY_ONLY());
-        List<StoreHandle> all = SparkTables.guarded(handles::collect, source.path());
-        return LoadedShards.of(dataKey, all, spec.onBad(), handles);
+        try {
+            List<StoreHandle> all = SparkTables.guarded(handles::collect, source.path());
+            return LoadedShards.of(dataKey, all, spec.onBad(), handles);
+        } catch (RuntimeException e) {
+            // nothing will train on them; the executors remove the store files when they exit
+            handles.unpersist(false);
+            throw e;
+        }
     }
 
     /** One shard's task: a store per wanted split (empty when the split has no records in this shard). */
