@@ -14,8 +14,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
-/** The Spark side of the Parquet readers. */
-final class SparkTables {
+/** The Spark side of the Parquet readers (and of the table records, {@code io.metalr.data.records}). */
+public final class SparkTables {
 
     private SparkTables() {}
 
@@ -25,7 +25,7 @@ final class SparkTables {
      * the same JVM reuse it, and stopping it would stop a session someone else may since have
      * picked up via {@code SparkSession.active()}.
      */
-    static SparkSession session() {
+    public static SparkSession session() {
         var active = SparkSession.getActiveSession();
         if (active.isDefined()) {
             return active.get();
@@ -46,7 +46,7 @@ final class SparkTables {
      * A Parquet file or table folder through Spark; a missing path or one Spark cannot read as
      * Parquet is a {@link BadRecordException} naming it.
      */
-    static Dataset<Row> readParquet(String path) {
+    public static Dataset<Row> readParquet(String path) {
         try {
             return session().read().parquet(path);
         } catch (Exception e) { // Scala throws SparkException, a checked exception, undeclared
@@ -63,7 +63,7 @@ final class SparkTables {
      * decode on the way (a corrupt page, a footer that lies) is a {@link BadRecordException} naming
      * {@code path}.
      */
-    static Iterator<Row> localRows(Dataset<Row> df, String path) {
+    public static Iterator<Row> localRows(Dataset<Row> df, String path) {
         Iterator<Row> rows = guarded(df::toLocalIterator, path);
         return new Iterator<>() {
             @Override
@@ -78,7 +78,8 @@ final class SparkTables {
         };
     }
 
-    private static <T> T guarded(Supplier<T> read, String path) {
+    /** {@code read} run on the driver (a collect, a count), with a failure to read a file turned as in {@link #localRows}. */
+    public static <T> T guarded(Supplier<T> read, String path) {
         try {
             return read.get();
         } catch (BadRecordException e) {

@@ -7,6 +7,7 @@ import io.metalr.udf.image.RawImage;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -77,49 +78,10 @@ public final class TableReader {
         }
         String name = DataPaths.name(path);
         Dataset<Row> df = SparkTables.readParquet(path);
-        StructType schema = df.schema();
-        StructField image = SparkTables.field(schema, "image");
-        StructField pixels = SparkTables.field(schema, "pixels");
-        StructField label = SparkTables.field(schema, "label");
-        StructField patient = SparkTables.field(schema, "patient_id");
-        StructField split = SparkTables.field(schema, "split");
-        String has = " (it has " + SparkTables.names(schema) + ")";
-        if (label == null || !isInteger(label.dataType())) {
-            throw new BadRecordException(path + ": needs an integer column label" + has);
-        }
-        boolean bytes = image != null;
-        if (bytes && !(image.dataType() instanceof BinaryType)) {
-            throw new BadRecordException(path + ": column image must be BINARY (PNG/JPEG bytes)" + has);
-        }
-        if (!bytes) {
-            if (pixels == null) {
-                throw new BadRecordException(path + ": needs a BINARY column image, or an ARRAY<FLOAT> column"
-                        + " pixels with INT columns channels, height, width" + has);
-            }
-            if (!(pixels.dataType() instanceof ArrayType at)
-                    || !(at.elementType() instanceof FloatType || at.elementType() instanceof DoubleType)) {
-                throw new BadRecordException(path + ": column pixels must be ARRAY<FLOAT>" + has);
-            }
-            for (String dim : List.of("channels", "height", "width")) {
-                StructField f = SparkTables.field(schema, dim);
-                if (f == null || !isInteger(f.dataType())) {
-                    throw new BadRecordException(path + ": pixels needs an INT column " + dim + has);
-                }
-            }
-        }
-        Column none = functions.lit(null).cast("string");
-        List<Column> cols = new ArrayList<>();
-        cols.add(functions.col(label.name()).cast("long"));
-        cols.add(patient == null ? none : functions.col(patient.name()).cast("string"));
-        cols.add(split == null ? none : functions.col(split.name()).cast("string"));
-        if (bytes) {
-            cols.add(functions.col(image.name()));
-        } else {
-            cols.add(functions.col(pixels.name()).cast("array<float>"));
-            for (String dim : List.of("channels", "height", "width")) {
-                cols.add(functions.col(SparkTables.field(schema, dim).name()).cast("long"));
-            }
-        }
+        Columns columns = Columns.resolve(path, df.schema());
+        boolean bytes = columns.bytes();
+        List<Column> cols = new ArrayList<>(columns.metadata());
+        cols.addAll(columns.content());
         Dataset<Row> sel = df.select(cols.toArray(new Column[0]));
 
         List<Sample> samples = new ArrayList<>();
@@ -143,22 +105,8 @@ public final class TableReader {
             withSplit = hasSplit && withSplit == 0 ? row : withSplit;
             withoutSplit = !hasSplit && withoutSplit == 0 ? row : withoutSplit;
             try {
-                if (r.isNullAt(0)) {
-                    throw new BadRecordException(where + ": no label");
-                }
-                long lab = r.getLong(0);
-                int bound = classNames != null ? classNames.size() : SampleSets.MAX_INFERRED_CLASSES;
-                if (lab < 0 || lab >= bound) {
-                    throw new BadRecordException(where + ": label " + lab + " is out of range [0, " + bound + ")"
-                            + (classNames != null ? "" : " (the most classes inferred from labels)"));
-                }
-                String splitName = null;
-                if (hasSplit) {
-                    splitName = SampleSets.normalize(splitText);
-                    if (splitName == null) {
-                        throw new BadRecordException(where + ": split '" + splitText + "' is not train, val or test");
-                    }
-                }
+                long lab = label(r.isNullAt(0) ? null : r.getLong(0), classNames, where);
+                String splitName = splitName(splitText, where);
                 RawImage img = bytes ? decodeImage(r, where, limits.maxImagePixels()) : RawImage.of(pixelImage(r, where));
                 if (sameShape) {
                     int[] s = {img.channels(), img.height(), img.width()};
@@ -171,7 +119,7 @@ public final class TableReader {
                                 + " (row " + shapeRow + ")");
                     }
                 }
-                String patientId = r.isNullAt(1) || r.getString(1).isBlank() ? null : r.getString(1).trim();
+                String patientId = patient(r.isNullAt(1) ? null : r.getString(1));
                 samples.add(new Sample(name + "[" + row + "]", img, (int) lab, patientId, splitName));
                 maxLabel = Math.max(maxLabel, lab);
             } catch (BadRecordException e) {
@@ -185,6 +133,114 @@ public final class TableReader {
         }
         List<String> classes = classNames != null ? List.copyOf(classNames) : SampleSets.numbered((int) (maxLabel + 1));
         return SampleSets.finish(name, samples, classes, skipped, splits);
+    }
+
+    /**
+     * Which of a table's columns hold what (names as the table spells them): {@code label}, and
+     * {@code patient} and {@code split} when present; {@code image} (BINARY) or else {@code pixels}
+     * (ARRAY of FLOAT or DOUBLE) with its {@code dims} columns channels, height, width.
+     */
+    public record Columns(String label, String patient, String split, String image, String pixels,
+            List<String> dims) implements Serializable {
+
+        /**
+         * The columns of {@code schema} as this reader needs them; a missing or mistyped one is a
+         * {@link BadRecordException} naming {@code path}.
+         */
+        public static Columns resolve(String path, StructType schema) {
+            StructField image = SparkTables.field(schema, "image");
+            StructField pixels = SparkTables.field(schema, "pixels");
+            StructField label = SparkTables.field(schema, "label");
+            StructField patient = SparkTables.field(schema, "patient_id");
+            StructField split = SparkTables.field(schema, "split");
+            String has = " (it has " + SparkTables.names(schema) + ")";
+            if (label == null || !isInteger(label.dataType())) {
+                throw new BadRecordException(path + ": needs an integer column label" + has);
+            }
+            boolean bytes = image != null;
+            if (bytes && !(image.dataType() instanceof BinaryType)) {
+                throw new BadRecordException(path + ": column image must be BINARY (PNG/JPEG bytes)" + has);
+            }
+            List<String> dims = new ArrayList<>();
+            if (!bytes) {
+                if (pixels == null) {
+                    throw new BadRecordException(path + ": needs a BINARY column image, or an ARRAY<FLOAT> column"
+                            + " pixels with INT columns channels, height, width" + has);
+                }
+                if (!(pixels.dataType() instanceof ArrayType at)
+                        || !(at.elementType() instanceof FloatType || at.elementType() instanceof DoubleType)) {
+                    throw new BadRecordException(path + ": column pixels must be ARRAY<FLOAT>" + has);
+                }
+                for (String dim : List.of("channels", "height", "width")) {
+                    StructField f = SparkTables.field(schema, dim);
+                    if (f == null || !isInteger(f.dataType())) {
+                        throw new BadRecordException(path + ": pixels needs an INT column " + dim + has);
+                    }
+                    dims.add(f.name());
+                }
+            }
+            return new Columns(label.name(), patient == null ? null : patient.name(), split == null ? null : split.name(),
+                    bytes ? image.name() : null, bytes ? null : pixels.name(), List.copyOf(dims));
+        }
+
+        /** PNG/JPEG bytes ({@code image}) rather than float pixels. */
+        public boolean bytes() {
+            return image != null;
+        }
+
+        /** label as LONG, patient_id and split as STRING (null literals when absent): no pixel column. */
+        public List<Column> metadata() {
+            Column none = functions.lit(null).cast("string");
+            return List.of(functions.col(label).cast("long"),
+                    patient == null ? none : functions.col(patient).cast("string"),
+                    split == null ? none : functions.col(split).cast("string"));
+        }
+
+        /** The image: its bytes, or pixels as ARRAY&lt;FLOAT&gt; then channels, height, width as LONG. */
+        public List<Column> content() {
+            if (bytes()) {
+                return List.of(functions.col(image));
+            }
+            List<Column> out = new ArrayList<>();
+            out.add(functions.col(pixels).cast("array<float>"));
+            dims.forEach(d -> out.add(functions.col(d).cast("long")));
+            return out;
+        }
+    }
+
+    /** The label of a row: null, negative or at least the class count (given, or the most inferred) is bad. */
+    public static long label(Long label, List<String> classNames, String where) {
+        if (label == null) {
+            throw new BadRecordException(where + ": no label");
+        }
+        int bound = classNames != null ? classNames.size() : SampleSets.MAX_INFERRED_CLASSES;
+        if (label < 0 || label >= bound) {
+            throw new BadRecordException(where + ": label " + label + " is out of range [0, " + bound + ")"
+                    + (classNames != null ? "" : " (the most classes inferred from labels)"));
+        }
+        return label;
+    }
+
+    /** train, val or test for a row's split text; null for none (null or blank); any other word is bad. */
+    public static String splitName(String text, String where) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        String name = SampleSets.normalize(text);
+        if (name == null) {
+            throw new BadRecordException(where + ": split '" + text + "' is not train, val or test");
+        }
+        return name;
+    }
+
+    /** A row's patient id, trimmed; null for none. */
+    public static String patient(String text) {
+        return text == null || text.isBlank() ? null : text.trim();
+    }
+
+    /** Class names "0".."count-1", as for a table whose labels name no classes. */
+    public static List<String> numberedClasses(int count) {
+        return SampleSets.numbered(count);
     }
 
     private static boolean isInteger(DataType t) {
@@ -212,10 +268,14 @@ public final class TableReader {
         if (r.isNullAt(3) || r.isNullAt(4) || r.isNullAt(5) || r.isNullAt(6)) {
             throw new BadRecordException(where + ": null pixels, channels, height or width");
         }
-        List<Object> px = r.getList(3);
         long c = r.getLong(4);
         long h = r.getLong(5);
         long w = r.getLong(6);
+        return new Image(pixelArray(r.getList(3), c, h, w, where), (int) c, (int) h, (int) w);
+    }
+
+    /** A row's pixels as floats: their count must be c x h x w, none null, NaN or infinite. */
+    public static float[] pixelArray(List<?> px, long c, long h, long w, String where) {
         if (c < 1 || h < 1 || w < 1 || c * h * w != px.size()) {
             throw new BadRecordException(where + ": wrong shape: " + px.size() + " pixels for channels x height x width = "
                     + c + "x" + h + "x" + w);
@@ -232,6 +292,6 @@ public final class TableReader {
             }
             data[i] = v;
         }
-        return new Image(data, (int) c, (int) h, (int) w);
+        return data;
     }
 }
