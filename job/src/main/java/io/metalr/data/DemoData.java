@@ -118,17 +118,23 @@ public final class DemoData {
             }
             int h = samples.get(idx[0]).image().height();
             int w = samples.get(idx[0]).image().width();
-            byte[] px = new byte[idx.length * h * w];
-            long[] lb = new long[idx.length];
-            for (int k = 0; k < idx.length; k++) {
-                float[] v = samples.get(idx[k]).image().data();
-                for (int p = 0; p < h * w; p++) {
-                    px[k * h * w + p] = (byte) Math.round(Math.max(0f, Math.min(1f, v[p])) * 255f);
+            // streamed image by image: the split's bytes are never one array
+            npz.put(keys[s] + "_images", "|u1", new long[] {idx.length, h, w}, out -> {
+                byte[] px = new byte[h * w];
+                for (int i : idx) {
+                    float[] v = samples.get(i).image().data();
+                    for (int p = 0; p < px.length; p++) {
+                        px[p] = (byte) Math.round(Math.max(0f, Math.min(1f, v[p])) * 255f);
+                    }
+                    out.write(px);
                 }
-                lb[k] = samples.get(idx[k]).label();
-            }
-            npz.put(keys[s] + "_images", NpzWriter.Array.uint8(px, idx.length, h, w));
-            npz.put(keys[s] + "_labels", NpzWriter.Array.int64(lb, idx.length, 1));
+            });
+            npz.put(keys[s] + "_labels", "<i8", new long[] {idx.length, 1}, out -> {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int i : idx) {
+                    out.write(b.clear().putLong(samples.get(i).label()).array());
+                }
+            });
         }
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
