@@ -33,7 +33,7 @@ public final class TestImages {
     public static ImageSet withNanImage(String name, int n, int nanImage, long seed) {
         Random rng = new Random(seed);
         int per = 12 * 12;
-        float[] px = new float[n * per];
+        float[] px = new float[Math.multiplyExact(n, per)]; // a test set of a few 12x12 images
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             labels[i] = i % 3;

@@ -64,7 +64,8 @@ public final class BundleScorer implements Scorer {
         if (n == 0) {
             return out;
         }
-        float[] flat = new float[n * per];
+        // one batch of rows (Spark's batch size), not a data set: an int product cannot overflow here
+        float[] flat = new float[Math.multiplyExact(n, per)];
         for (int i = 0; i < n; i++) {
             if (batch[i].length != per) {
                 throw new IllegalArgumentException("input row " + i + " has " + batch[i].length + " values, the model takes "
