@@ -7,11 +7,14 @@ import io.metalr.data.records.RecordImage;
 import io.metalr.data.records.RecordSource;
 import io.metalr.data.records.RecordTable;
 import io.metalr.data.records.TableSource;
+import io.metalr.udf.image.BadRecordException;
+import io.metalr.udf.image.RawImage;
 
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
@@ -63,6 +66,34 @@ public final class InProcessLoader {
             LocalStores.release(dataKey); // nothing will train on them
             throw e;
         }
+    }
+
+    /** What {@link #eachDecoded} hands on: a record's index, its image or why it is bad. */
+    public interface Decoded {
+        /**
+         * @param index the record's place in the table
+         * @param name what today's readers call the record (its file, else where it is)
+         * @param image its image at source depth, or null when {@code bad} is set
+         */
+        void accept(int index, String name, RawImage image, BadRecordException bad);
+    }
+
+    /**
+     * Every record of {@code records}, in rid order, fetched and decoded here, one at a time: for
+     * an in-process load that holds no more than one image besides what {@code sink} keeps.
+     */
+    public static void eachDecoded(RecordTable records, long maxPixels, Decoded sink) {
+        long[] rids = records.rids();
+        RecordSource source = records.source();
+        eachRecord(source, rid -> Arrays.binarySearch(rids, rid) >= 0, img -> {
+            int i = Arrays.binarySearch(rids, img.rid());
+            String name = img.file() != null ? img.file() : img.where();
+            try {
+                sink.accept(i, name, source.decode(img, maxPixels), null);
+            } catch (BadRecordException e) {
+                sink.accept(i, name, null, e);
+            }
+        });
     }
 
     /** Every record {@code wanted} accepts, in rid order, fetched (not decoded) as a task would fetch it. */
