@@ -80,6 +80,7 @@ public final class DataSets {
             // formats read as records: the driver holds their metadata, never the whole set's samples
             RecordTable records = switch (format) {
                 case "medmnist" -> MedMnistReader.records(path, onBad, 0, limits, cfg.readPartitionBytes(), conf);
+                case "idx" -> IdxReader.records(path, onBad, limits, cfg.readPartitionBytes(), conf);
                 case "folder" -> ImageFolderReader.records(path, limits, conf);
                 case "manifest" -> ManifestReader.records(path, onBad, null, limits, conf);
                 default -> null;
@@ -88,7 +89,6 @@ public final class DataSets {
                 return fromRecords(cfg, records, onBad, limits.maxImagePixels());
             }
             set = switch (format) {
-                case "idx" -> IdxReader.read(path, onBad, limits, conf);
                 case "table" -> TableReader.read(path, onBad, false, null, limits, conf);
                 case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad, limits, conf);
                 default -> throw new IllegalArgumentException("data.format = '" + format

@@ -137,7 +137,7 @@ public final class MedMnistReader {
             throw new IllegalArgumentException("numClasses must be >= 0, not " + numClasses);
         }
         String name = DataPaths.name(path);
-        long length = DataPaths.fileSystem(path, conf).getFileStatus(DataPaths.toPath(path)).getLen();
+        long length = DataPaths.dataFile(path, conf).getLen();
         List<NpzSource.Part> parts = new ArrayList<>();
         RecordList records = new RecordList();
         List<String> splits = new ArrayList<>();

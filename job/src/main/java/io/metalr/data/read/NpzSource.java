@@ -97,7 +97,7 @@ final class NpzSource implements PartedSource<NpzSource.Part> {
     @Override
     public Iterator<RecordImage> read(Part p, LongPredicate wanted) throws IOException {
         Configuration conf = DataPaths.configuration();
-        long length = DataPaths.fileSystem(path, conf).getFileStatus(DataPaths.toPath(path)).getLen();
+        long length = DataPaths.dataFile(path, conf).getLen();
         NpyArray rows;
         float scale;
         long first;
