@@ -1,6 +1,7 @@
 package io.metalr.data;
 
 import io.metalr.config.JobConfig;
+import io.metalr.data.load.InProcessLoader;
 import io.metalr.data.read.DataLimits;
 import io.metalr.data.read.DataPaths;
 import io.metalr.data.read.IdxReader;
@@ -13,7 +14,6 @@ import io.metalr.data.read.OnBadRecord;
 import io.metalr.data.read.Sample;
 import io.metalr.data.read.SampleSet;
 import io.metalr.data.read.TableReader;
-import io.metalr.data.load.InProcessLoader;
 import io.metalr.data.records.RecordTable;
 import io.metalr.data.store.MappedStore;
 import io.metalr.data.store.StoreWriter;
@@ -79,7 +79,9 @@ public final class DataSets {
         try {
             // formats read as records: the driver holds their metadata, never the whole set's samples
             RecordTable records = switch (format) {
-                case "medmnist" -> MedMnistReader.records(path, onBad, 0, limits, cfg.readPartitionBytes(), conf);
+                // a gzipped .npz cannot be read in place: it is inflated whole, as before
+                case "medmnist" -> gzipped(path) ? null
+                        : MedMnistReader.records(path, onBad, 0, limits, cfg.readPartitionBytes(), conf);
                 case "idx" -> IdxReader.records(path, onBad, limits, cfg.readPartitionBytes(), conf);
                 case "folder" -> ImageFolderReader.records(path, limits, conf);
                 case "manifest" -> ManifestReader.records(path, onBad, null, limits, conf);
@@ -89,6 +91,7 @@ public final class DataSets {
                 return fromRecords(cfg, records, onBad, limits.maxImagePixels());
             }
             set = switch (format) {
+                case "medmnist" -> MedMnistReader.read(path, onBad, 0, limits, conf);
                 case "table" -> TableReader.read(path, onBad, false, null, limits, conf);
                 case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad, limits, conf);
                 default -> throw new IllegalArgumentException("data.format = '" + format
@@ -98,6 +101,10 @@ public final class DataSets {
             throw new UncheckedIOException("data.path " + path + ": " + e.getMessage(), e);
         }
         return fromSamples(cfg, set, onBad);
+    }
+
+    private static boolean gzipped(String path) {
+        return path.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
     }
 
     /**
@@ -129,6 +136,7 @@ public final class DataSets {
         String[] ids = new String[n];
         int[] index = new int[n];
         long[] skipped = {rec.skipped()};
+        int[] labels = rec.labels();
         MappedStore scratch;
         try (StoreWriter out = StoreWriter.createIn(cacheDir(cfg), "metalr-records-")) {
             int[] kept = {0};
@@ -138,7 +146,7 @@ public final class DataSets {
                     skipped[0]++;
                     return;
                 }
-                out.add(i, rec.labels()[i], img);
+                out.add(i, labels[i], img);
                 ids[kept[0]] = name;
                 index[kept[0]++] = i;
             });
@@ -147,7 +155,6 @@ public final class DataSets {
         try (MappedStore s = scratch) {
             String[] splits = rec.givenSplits();
             String[] patients = rec.patients();
-            int[] labels = rec.labels();
             checkSplitsRemain(rec.name(), splits, s, skipped[0]);
             Items items = new Items() {
                 public int size() {

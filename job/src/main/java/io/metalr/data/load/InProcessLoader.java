@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 
 import org.apache.spark.sql.Row;
 
@@ -97,7 +98,7 @@ public final class InProcessLoader {
     }
 
     /** Every record {@code wanted} accepts, in rid order, fetched (not decoded) as a task would fetch it. */
-    static void eachRecord(RecordSource source, java.util.function.LongPredicate wanted, Consumer<RecordImage> sink) {
+    static void eachRecord(RecordSource source, LongPredicate wanted, Consumer<RecordImage> sink) {
         if (source instanceof TableSource table) {
             Iterator<Row> rows = SparkTables.localRows(table.content().orderBy(TableSource.RID), table.path());
             while (rows.hasNext()) {
@@ -112,7 +113,7 @@ public final class InProcessLoader {
     }
 
     private static <P extends Serializable> void eachPart(PartedSource<P> source,
-            java.util.function.LongPredicate wanted, Consumer<RecordImage> sink) {
+            LongPredicate wanted, Consumer<RecordImage> sink) {
         for (P part : source.parts()) {
             try {
                 source.read(part, wanted).forEachRemaining(sink);

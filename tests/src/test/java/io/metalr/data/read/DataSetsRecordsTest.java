@@ -100,5 +100,11 @@ class DataSetsRecordsTest {
             assertEquals(1, today.skipped());
             same(today, DataSets.load(cfg));
         }
+        // gzipped: inflated whole, as before
+        Path gz = TestFiles.write(dir.resolve("c.npz.gz"),
+                io.metalr.Compress.gzip(TestFiles.npz(MedMnistRecordsTest.rgbSet(false), false)));
+        JobConfig cfg = cfg("medmnist", gz);
+        same(DataSets.fromSamples(cfg, MedMnistReader.read(gz.toString(), OnBadRecord.FAIL), OnBadRecord.FAIL),
+                DataSets.load(cfg));
     }
 }
