@@ -250,6 +250,15 @@ public final class JobConfig {
         }
     }
 
+    /** data.read.partition_mb in bytes: how much of a splittable array one reading task takes. */
+    public long readPartitionBytes() {
+        long mb = config.getLong("data.read.partition_mb");
+        if (mb < 1 || mb > 1024) {
+            throw new IllegalArgumentException("data.read.partition_mb must be in 1..1024, got " + mb);
+        }
+        return mb << 20;
+    }
+
     public String strategy() {
         return word("strategy");
     }

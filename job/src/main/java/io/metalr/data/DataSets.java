@@ -1,6 +1,7 @@
 package io.metalr.data;
 
 import io.metalr.config.JobConfig;
+import io.metalr.data.load.InProcessLoader;
 import io.metalr.data.read.DataLimits;
 import io.metalr.data.read.DataPaths;
 import io.metalr.data.read.IdxReader;
@@ -13,6 +14,7 @@ import io.metalr.data.read.OnBadRecord;
 import io.metalr.data.read.Sample;
 import io.metalr.data.read.SampleSet;
 import io.metalr.data.read.TableReader;
+import io.metalr.data.records.RecordTable;
 import io.metalr.data.store.MappedStore;
 import io.metalr.data.store.StoreWriter;
 import io.metalr.report.RecordNames;
@@ -75,11 +77,21 @@ public final class DataSets {
         Configuration conf = DataPaths.configuration();
         SampleSet set;
         try {
+            // formats read as records: the driver holds their metadata, never the whole set's samples
+            RecordTable records = switch (format) {
+                // a gzipped .npz cannot be read in place: it is inflated whole, as before
+                case "medmnist" -> gzipped(path) ? null
+                        : MedMnistReader.records(path, onBad, 0, limits, cfg.readPartitionBytes(), conf);
+                case "idx" -> IdxReader.records(path, onBad, limits, cfg.readPartitionBytes(), conf);
+                case "folder" -> ImageFolderReader.records(path, limits, conf);
+                case "manifest" -> ManifestReader.records(path, onBad, null, limits, conf);
+                default -> null;
+            };
+            if (records != null) {
+                return fromRecords(cfg, records, onBad, limits.maxImagePixels());
+            }
             set = switch (format) {
                 case "medmnist" -> MedMnistReader.read(path, onBad, 0, limits, conf);
-                case "idx" -> IdxReader.read(path, onBad, limits, conf);
-                case "folder" -> ImageFolderReader.read(path, onBad, false, limits, conf);
-                case "manifest" -> ManifestReader.read(path, onBad, false, null, limits, conf);
                 case "table" -> TableReader.read(path, onBad, false, null, limits, conf);
                 case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad, limits, conf);
                 default -> throw new IllegalArgumentException("data.format = '" + format
@@ -89,6 +101,110 @@ public final class DataSets {
             throw new UncheckedIOException("data.path " + path + ": " + e.getMessage(), e);
         }
         return fromSamples(cfg, set, onBad);
+    }
+
+    private static boolean gzipped(String path) {
+        return path.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+    }
+
+    /**
+     * What {@link #fromSamples} stores and splits: an image at source depth with today's sample
+     * id, label, patient and split, by index in reader order.
+     */
+    private interface Items {
+        int size();
+
+        RawImage raw(int k);
+
+        String id(int k);
+
+        int label(int k);
+
+        String patient(int k);
+
+        String split(int k);
+    }
+
+    /**
+     * Stores and splits records as {@link #fromSamples} does their samples, bitwise: each record
+     * is read and decoded here in rid order (the readers' sample order) into a scratch store (a
+     * bad one fails or is skipped, as the reader did), then the scratch store goes through the
+     * same checks, store and split as samples. No list of the set's samples is ever held.
+     */
+    static Loaded fromRecords(JobConfig cfg, RecordTable rec, OnBadRecord onBad, long maxPixels) {
+        int n = rec.size();
+        String[] ids = new String[n];
+        int[] index = new int[n];
+        long[] skipped = {rec.skipped()};
+        int[] labels = rec.labels();
+        MappedStore scratch;
+        try (StoreWriter out = StoreWriter.createIn(cacheDir(cfg), "metalr-records-")) {
+            int[] kept = {0};
+            InProcessLoader.eachDecoded(rec, maxPixels, (i, name, img, bad) -> {
+                if (bad != null) {
+                    onBad.handle(bad);
+                    skipped[0]++;
+                    return;
+                }
+                out.add(i, labels[i], img);
+                ids[kept[0]] = name;
+                index[kept[0]++] = i;
+            });
+            scratch = out.finish();
+        }
+        try (MappedStore s = scratch) {
+            String[] splits = rec.givenSplits();
+            String[] patients = rec.patients();
+            checkSplitsRemain(rec.name(), splits, s, skipped[0]);
+            Items items = new Items() {
+                public int size() {
+                    return s.size();
+                }
+
+                public RawImage raw(int k) {
+                    return s.raw(k);
+                }
+
+                public String id(int k) {
+                    return ids[k];
+                }
+
+                public int label(int k) {
+                    return labels[index[k]];
+                }
+
+                public String patient(int k) {
+                    return patients[index[k]];
+                }
+
+                public String split(int k) {
+                    return splits == null ? null : splits[index[k]];
+                }
+            };
+            return store(cfg, rec.name(), items, rec.classNames(), skipped[0], onBad);
+        }
+    }
+
+    /** A split the records had that lost all its records to bad images is refused, as the readers refuse it. */
+    private static void checkSplitsRemain(String name, String[] splits, MappedStore s, long skipped) {
+        if (s.size() == 0) {
+            throw new BadRecordException(name + ": no samples"
+                    + (skipped > 0 ? " (all " + skipped + " records were bad and skipped)" : ""));
+        }
+        if (splits == null) {
+            return;
+        }
+        java.util.Set<String> before = new java.util.LinkedHashSet<>(Arrays.asList(splits));
+        java.util.Set<String> after = new java.util.HashSet<>();
+        for (int k = 0; k < s.size(); k++) {
+            after.add(splits[(int) s.rid(k)]);
+        }
+        for (String split : before) {
+            if (split != null && !after.contains(split)) {
+                throw new BadRecordException(name + ": the " + split + " split has no samples"
+                        + (skipped > 0 ? " (" + skipped + " bad records were skipped)" : ""));
+            }
+        }
     }
 
     /**
@@ -101,32 +217,66 @@ public final class DataSets {
         if (set.samples().isEmpty()) {
             throw new BadRecordException(set.name() + " holds no usable samples");
         }
-        Preprocessor pre = preprocessor(cfg, typical(set.samples()));
-        int n = set.samples().size();
+        List<Sample> samples = set.samples();
+        Items items = new Items() {
+            public int size() {
+                return samples.size();
+            }
+
+            public RawImage raw(int k) {
+                return samples.get(k).raw();
+            }
+
+            public String id(int k) {
+                return samples.get(k).id();
+            }
+
+            public int label(int k) {
+                return samples.get(k).label();
+            }
+
+            public String patient(int k) {
+                return samples.get(k).patientId();
+            }
+
+            public String split(int k) {
+                return samples.get(k).split();
+            }
+        };
+        return store(cfg, set.name(), items, set.classNames(), set.skipped(), onBad);
+    }
+
+    private static Loaded store(JobConfig cfg, String setName, Items set, List<String> classNames, long skippedBefore,
+            OnBadRecord onBad) {
+        int numClasses = classNames.size();
+        Preprocessor pre = preprocessor(cfg, typical(set));
+        int n = set.size();
         String[] patients = new String[n];
         String[] splits = new String[n];
         List<String> keptIds = new ArrayList<>(n);
         int kept = 0;
-        long skipped = set.skipped();
+        long skipped = skippedBefore;
         boolean fixedSize = cfg.integer("data.image_size") == 0;
         MappedStore store;
         try (StoreWriter out = StoreWriter.createIn(cacheDir(cfg), "metalr-data-")) {
             long rid = 0;
-            for (Sample s : set.samples()) {
+            for (int k = 0; k < n; k++) {
+                String id = set.id(k);
+                int label = set.label(k);
                 try {
-                    RawImage img = s.raw();
+                    RawImage img = set.raw(k);
                     if (fixedSize && (img.height() != pre.height() || img.width() != pre.width())) {
-                        throw new BadRecordException(s.id() + ": image is " + img.height() + "x" + img.width() + " but the set's images are "
+                        throw new BadRecordException(id + ": image is " + img.height() + "x" + img.width() + " but the set's images are "
                                 + pre.height() + "x" + pre.width() + " (set data.image_size to resize them all)");
                     }
-                    if (s.label() < 0 || s.label() >= set.numClasses()) {
-                        throw new BadRecordException(s.id() + ": label " + s.label() + " outside 0.." + (set.numClasses() - 1));
+                    if (label < 0 || label >= numClasses) {
+                        throw new BadRecordException(id + ": label " + label + " outside 0.." + (numClasses - 1));
                     }
-                    pre.apply(img.toImage(), s.id());
-                    out.add(rid, s.label(), img);
-                    keptIds.add(s.id());
-                    patients[kept] = s.patientId();
-                    splits[kept] = s.split();
+                    pre.apply(img.toImage(), id);
+                    out.add(rid, label, img);
+                    keptIds.add(id);
+                    patients[kept] = set.patient(k);
+                    splits[kept] = set.split(k);
                     kept++;
                 } catch (BadRecordException e) {
                     onBad.handle(e);
@@ -145,21 +295,21 @@ public final class DataSets {
                 anyGiven ? givenSplits : null, ratios(cfg), cfg.integer("train.seed"));
         int[] all = new int[count];
         Arrays.setAll(all, i -> i);
-        ImageSet whole = new ImageSet(set.name(), store, all, Arrays.copyOf(patients, count), pre, pre.channels(),
-                pre.height(), pre.width(), set.numClasses());
+        ImageSet whole = new ImageSet(setName, store, all, Arrays.copyOf(patients, count), pre, pre.channels(),
+                pre.height(), pre.width(), numClasses);
         // the description goes to stdout, summary.json and report.html: records by index or hash, never by id
         RecordNames names = RecordNames.of(cfg);
-        String description = set.name() + ": " + count + " images " + pre.channels() + "x" + pre.height() + "x" + pre.width()
-                + ", " + set.numClasses() + " classes " + set.classNames() + (skipped > 0 ? ", " + skipped + " bad records skipped" : "")
-                + "\n" + a.describe(set.classNames(), names);
+        String description = setName + ": " + count + " images " + pre.channels() + "x" + pre.height() + "x" + pre.width()
+                + ", " + numClasses + " classes " + classNames + (skipped > 0 ? ", " + skipped + " bad records skipped" : "")
+                + "\n" + a.describe(classNames, names);
         if (LOG.isDebugEnabled()) {
             for (Splits.Leak l : a.leaks()) {
                 LOG.debug("{} is {}; record #{} is {}", names.patient(l.firstSample(), l.patientId()), l.patientId(),
                         l.firstSample(), keptIds.get(l.firstSample()));
             }
         }
-        return new Loaded(whole.subset(set.name() + "/train", a.train()), whole.subset(set.name() + "/val", a.val()),
-                whole.subset(set.name() + "/test", a.test()), set.classNames(), skipped, description, pre);
+        return new Loaded(whole.subset(setName + "/train", a.train()), whole.subset(setName + "/val", a.val()),
+                whole.subset(setName + "/test", a.test()), classNames, skipped, description, pre);
     }
 
     /** data.cache.dir, or null for java.io.tmpdir. */
@@ -169,12 +319,12 @@ public final class DataSets {
     }
 
     /** The most common image shape, so an odd image out is the one named in the error. */
-    private static RawImage typical(List<Sample> samples) {
+    private static RawImage typical(Items samples) {
         java.util.Map<String, Integer> counts = new java.util.HashMap<>();
-        RawImage best = samples.get(0).raw();
+        RawImage best = samples.raw(0);
         int bestCount = 0;
-        for (Sample s : samples) {
-            RawImage i = s.raw();
+        for (int k = 0; k < samples.size(); k++) {
+            RawImage i = samples.raw(k);
             int c = counts.merge(i.channels() + "x" + i.height() + "x" + i.width(), 1, Integer::sum);
             if (c > bestCount) {
                 bestCount = c;

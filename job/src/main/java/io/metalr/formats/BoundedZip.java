@@ -1,5 +1,6 @@
 package io.metalr.formats;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -80,29 +81,123 @@ public final class BoundedZip {
     public static BoundedZip open(byte[] file, String source, String kind, UnaryOperator<String> label,
             Limits limits) {
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        return new BoundedZip(b, label, parseDirectory(b, 0, file.length, source, kind, label), limits);
+    }
+
+    /** Reads bytes at a position of a file: a seekable stream (Hadoop's {@code FSDataInputStream}). */
+    public interface Ranges {
+        void readFully(long position, byte[] buf, int off, int len) throws IOException;
+    }
+
+    /** The most bytes a central directory read from a seekable file may take (npz files have a few entries). */
+    private static final long MAX_DIRECTORY = 64L << 20;
+
+    /**
+     * The central directory of a zip file of {@code length} bytes read in place: only its tail and
+     * its directory are read, whatever the size of the entries. Checked as {@link #open} checks.
+     */
+    public static Map<String, Entry> directory(Ranges in, long length, String source, String kind,
+            UnaryOperator<String> label) throws IOException {
+        int tailLength = (int) Math.min(length, 22 + 0xffff + 20 + 56);
+        long base = length - tailLength;
+        ByteBuffer tail = read(in, base, tailLength);
+        int end = findEndOfCentralDirectory(tail);
+        if (end >= 0) {
+            long cdOffset = tail.getInt(end + 16) & 0xffffffffL;
+            long[] zip64 = zip64End(tail, base, end, source);
+            cdOffset = zip64 != null ? zip64[2] : cdOffset;
+            if (cdOffset >= 0 && cdOffset < base && length - cdOffset <= MAX_DIRECTORY) {
+                base = cdOffset;
+                tail = read(in, base, (int) (length - base));
+                end = findEndOfCentralDirectory(tail);
+            }
+        }
+        if (end < 0 && base > 0) {
+            // no end record in the tail: say what open() says of the whole file
+            ByteBuffer head = read(in, 0, (int) Math.min(4, length));
+            if (length >= 4 && head.getInt(0) == LOCAL_SIG) {
+                throw new MalformedFileException(source + ": truncated zip archive (no end of central directory;"
+                        + " the file was probably cut short)");
+            }
+            throw new MalformedFileException(source + ": not a " + kind + " (not a zip archive)");
+        }
+        return parseDirectory(tail, base, length, source, kind, label);
+    }
+
+    /**
+     * The offset in the file where a stored entry's bytes start (after its local header): so a
+     * reader can seek to any part of it. The entry's CRC is not checked (that needs all of it).
+     */
+    public static long dataStart(Ranges in, long length, Entry e, UnaryOperator<String> label) throws IOException {
+        String where = label.apply(e.name());
+        long lo = e.localOffset();
+        if (lo > length - LOCAL_HEADER) {
+            throw new MalformedFileException(where + ": bad local header (corrupt archive)");
+        }
+        ByteBuffer h = read(in, lo, LOCAL_HEADER);
+        if (h.getInt(0) != LOCAL_SIG) {
+            throw new MalformedFileException(where + ": bad local header (corrupt archive)");
+        }
+        long start = lo + LOCAL_HEADER + (h.getShort(26) & 0xffff) + (h.getShort(28) & 0xffff);
+        if (start > length || e.compressedSize() > length - start) {
+            throw new MalformedFileException(where + ": truncated archive (" + e.compressedSize() + " bytes expected, "
+                    + Math.max(0, length - start) + " present)");
+        }
+        return start;
+    }
+
+    /** One whole entry read in place, as {@link #read} reads it (inflated, bounded, CRC-checked). */
+    public static ByteBuffer readEntry(Ranges in, long length, Entry e, UnaryOperator<String> label, Limits limits)
+            throws IOException {
+        String where = label.apply(e.name());
+        long start = dataStart(in, length, e, label);
+        long cap = Math.min(limits.maxEntryBytes(), MAX_ARRAY);
+        if (e.compressedSize() > cap - LOCAL_HEADER) {
+            throw new MalformedFileException(where + ": an entry of " + e.compressedSize() + " bytes is over "
+                    + limits.entryLimit() + " (" + cap + ")");
+        }
+        // the entry alone, behind a local header of its own: read() then checks it as in a whole file
+        ByteBuffer one = ByteBuffer.allocate(LOCAL_HEADER + (int) e.compressedSize()).order(ByteOrder.LITTLE_ENDIAN);
+        one.putInt(0, LOCAL_SIG);
+        in.readFully(start, one.array(), LOCAL_HEADER, (int) e.compressedSize());
+        Entry local = new Entry(e.name(), e.method(), e.compressedSize(), e.size(), e.crc(), 0);
+        return new BoundedZip(one, label, Map.of(e.name(), local), limits).read(local);
+    }
+
+    private static ByteBuffer read(Ranges in, long position, int length) throws IOException {
+        byte[] buf = new byte[length];
+        in.readFully(position, buf, 0, length);
+        return ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The central directory in {@code b}, which holds the file's bytes from offset {@code base} to
+     * its end ({@code fileLength}); offsets in the archive are the file's.
+     */
+    private static Map<String, Entry> parseDirectory(ByteBuffer b, long base, long fileLength, String source,
+            String kind, UnaryOperator<String> label) {
         int end = findEndOfCentralDirectory(b);
         if (end < 0) {
-            if (file.length >= 4 && b.getInt(0) == LOCAL_SIG) {
+            if (b.capacity() >= 4 && b.getInt(0) == LOCAL_SIG) {
                 throw new MalformedFileException(source + ": truncated zip archive (no end of central directory;"
                         + " the file was probably cut short)");
             }
             throw new MalformedFileException(source + ": not a " + kind + " (not a zip archive"
-                    + (file.length == 0 ? "; the file is empty)" : ")"));
+                    + (fileLength == 0 ? "; the file is empty)" : ")"));
         }
         long count = b.getShort(end + 10) & 0xffff;
         long cdSize = b.getInt(end + 12) & 0xffffffffL;
         long cdOffset = b.getInt(end + 16) & 0xffffffffL;
-        if (count == 0xffff || cdSize == 0xffffffffL || cdOffset == 0xffffffffL) {
-            long[] zip64 = zip64End(b, end, source);
-            if (zip64 != null) {
-                count = zip64[0];
-                cdSize = zip64[1];
-                cdOffset = zip64[2];
-            }
+        long[] zip64 = zip64End(b, base, end, source); // only when a field is at its maximum
+        if (zip64 != null) {
+            count = zip64[0];
+            cdSize = zip64[1];
+            cdOffset = zip64[2];
         }
         // Unsigned 64-bit values above Long.MAX_VALUE read as negative: out of range as well.
         // Every entry takes 46 bytes or more: a count the directory cannot hold is corrupt, not a loop bound.
-        if (count < 0 || cdSize < 0 || cdOffset < 0 || cdOffset > end || cdSize > end - cdOffset
+        long endAt = base + end;
+        if (count < 0 || cdSize < 0 || cdOffset < base || cdOffset > endAt || cdSize > endAt - cdOffset
                 || count > cdSize / CENTRAL_HEADER) {
             throw new MalformedFileException(source + ": corrupt or truncated zip archive (central directory of "
                     + count + " entries at " + cdOffset + " out of range)");
@@ -111,10 +206,10 @@ public final class BoundedZip {
         long cdEnd = cdOffset + cdSize;
         long p = cdOffset;
         for (long i = 0; i < count; i++) {
-            if (p + CENTRAL_HEADER > cdEnd || b.getInt((int) p) != CENTRAL_SIG) {
+            if (p + CENTRAL_HEADER > cdEnd || b.getInt((int) (p - base)) != CENTRAL_SIG) {
                 throw new MalformedFileException(source + ": corrupt zip archive (bad central directory entry " + i + ")");
             }
-            int at = (int) p;
+            int at = (int) (p - base);
             int nameLen = b.getShort(at + 28) & 0xffff;
             int extraLen = b.getShort(at + 30) & 0xffff;
             int commentLen = b.getShort(at + 32) & 0xffff;
@@ -123,7 +218,9 @@ public final class BoundedZip {
                 throw new MalformedFileException(source + ": corrupt zip archive (central directory entry " + i
                         + " runs past the directory)");
             }
-            String name = new String(file, at + CENTRAL_HEADER, nameLen, StandardCharsets.UTF_8);
+            byte[] nameBytes = new byte[nameLen];
+            b.get(at + CENTRAL_HEADER, nameBytes);
+            String name = new String(nameBytes, StandardCharsets.UTF_8);
             String where = label.apply(name);
             long[] sizes = {b.getInt(at + 24) & 0xffffffffL, b.getInt(at + 20) & 0xffffffffL,
                     b.getInt(at + 42) & 0xffffffffL}; // size, compressed size, local header offset
@@ -132,16 +229,16 @@ public final class BoundedZip {
             long compressed = sizes[1];
             long local = sizes[2];
             // sizes and offsets as unsigned 64-bit numbers: anything past the file is corrupt
-            if (size < 0 || compressed < 0 || compressed > file.length || local < 0 || local > file.length) {
+            if (size < 0 || compressed < 0 || compressed > fileLength || local < 0 || local > fileLength) {
                 throw new MalformedFileException(where + ": sizes or offset outside the file (compressed "
                         + Long.toUnsignedString(compressed) + ", size " + Long.toUnsignedString(size) + ", offset "
-                        + Long.toUnsignedString(local) + ", file " + file.length + " bytes; corrupt archive)");
+                        + Long.toUnsignedString(local) + ", file " + fileLength + " bytes; corrupt archive)");
             }
             entries.put(name, new Entry(name, b.getShort(at + 10) & 0xffff, compressed, size,
                     b.getInt(at + 16) & 0xffffffffL, local));
             p = next;
         }
-        return new BoundedZip(b, label, Collections.unmodifiableMap(entries), limits);
+        return Collections.unmodifiableMap(entries);
     }
 
     /** Entries by name, in central-directory order. */
@@ -241,12 +338,18 @@ public final class BoundedZip {
     }
 
     /** The zip64 end record's entry count, directory size and offset, or null when there is none. */
-    private static long[] zip64End(ByteBuffer b, int end, String source) {
+    private static long[] zip64End(ByteBuffer b, long base, int end, String source) {
+        long count = b.getShort(end + 10) & 0xffff;
+        long cdSize = b.getInt(end + 12) & 0xffffffffL;
+        long cdOffset = b.getInt(end + 16) & 0xffffffffL;
+        if (count != 0xffff && cdSize != 0xffffffffL && cdOffset != 0xffffffffL) {
+            return null;
+        }
         int locator = end - 20;
         if (locator < 0 || b.getInt(locator) != ZIP64_LOCATOR_SIG) {
             return null; // a classic archive whose fields happen to be at their maximum
         }
-        long at = b.getLong(locator + 8);
+        long at = b.getLong(locator + 8) - base; // an index into b
         if (at < 0 || at > locator - 56L || b.getInt((int) at) != ZIP64_END_SIG) {
             throw new MalformedFileException(source + ": corrupt zip archive (zip64 end record out of range)");
         }

@@ -40,6 +40,26 @@ public final class NpyFormat {
      * @throws MalformedFileException naming {@code where}
      */
     public static NpyArray parse(ByteBuffer bytes, String where, Set<String> dtypes, String supported) {
+        Header h = header(bytes, where, dtypes, supported);
+        ByteBuffer b = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
+        long have = b.remaining() - (long) h.dataStart();
+        if (have != h.dataBytes()) {
+            throw new MalformedFileException(where + ": " + (have < h.dataBytes() ? "truncated" : "corrupt")
+                    + " .npy data: shape " + Arrays.toString(h.shape()) + " of " + h.descr() + " needs "
+                    + h.dataBytes() + " bytes, " + have + " present");
+        }
+        return new NpyArray(h.code(), h.descr(), h.shape(), b.slice(h.dataStart(), (int) h.dataBytes()).order(h.order()));
+    }
+
+    /**
+     * What a {@code .npy} header says: dtype code (e.g. {@code u1}), descr, shape, where the data
+     * starts, its byte order and length. Needs only the header's bytes, so a reader can parse it
+     * from the start of a large array and then seek to the rows it wants.
+     */
+    public record Header(String code, String descr, long[] shape, int dataStart, ByteOrder order, long dataBytes) {}
+
+    /** Parses the header at the start of {@code bytes} (the data need not follow); checked as {@link #parse} checks. */
+    public static Header header(ByteBuffer bytes, String where, Set<String> dtypes, String supported) {
         ByteBuffer b = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
         if (b.remaining() < 10) {
             throw new MalformedFileException(where + ": truncated .npy (" + b.remaining() + " bytes)");
@@ -98,13 +118,7 @@ public final class NpyFormat {
             throw new MalformedFileException(where + ": .npy shape " + Arrays.toString(shape) + " of " + descr
                     + " declares more bytes than a file can hold");
         }
-        int dataStart = headerStart + (int) headerLength;
-        long have = b.remaining() - (long) dataStart;
-        if (have != need) {
-            throw new MalformedFileException(where + ": " + (have < need ? "truncated" : "corrupt") + " .npy data: shape "
-                    + Arrays.toString(shape) + " of " + descr + " needs " + need + " bytes, " + have + " present");
-        }
-        return new NpyArray(code, descr, shape, b.slice(dataStart, (int) need).order(order));
+        return new Header(code, descr, shape, headerStart + (int) headerLength, order, need);
     }
 
     private static long[] shape(String dims, String where) {

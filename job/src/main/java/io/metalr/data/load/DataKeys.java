@@ -1,7 +1,7 @@
 package io.metalr.data.load;
 
 import io.metalr.data.records.Placement;
-import io.metalr.data.records.TableSource;
+import io.metalr.data.records.RecordSource;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,14 +17,14 @@ final class DataKeys {
 
     private DataKeys() {}
 
-    static String of(TableSource source, Placement placement, LoadSpec spec) {
+    static String of(RecordSource source, Placement placement, LoadSpec spec) {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        md.update((source.path() + "\n" + String.join("\n", source.files()) + "\n" + source.columns() + "\n"
+        md.update((source.identity() + "\n"
                 + spec.splits() + " " + spec.maxPixels() + "\n").getBytes(StandardCharsets.UTF_8));
         md.update(placement.digest());
         String safe = source.name().replaceAll("[^A-Za-z0-9._-]", "_");

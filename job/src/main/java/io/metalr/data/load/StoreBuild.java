@@ -1,7 +1,7 @@
 package io.metalr.data.load;
 
 import io.metalr.data.records.Placement;
-import io.metalr.data.records.TableSource;
+import io.metalr.data.records.RecordSource;
 import io.metalr.data.store.MappedStore;
 import io.metalr.data.store.StoreWriter;
 import io.metalr.udf.image.BadRecordException;
@@ -22,13 +22,13 @@ import java.util.List;
 final class StoreBuild {
 
     private final StoreKey key;
-    private final TableSource source;
+    private final RecordSource source;
     private final long maxPixels;
     private final StoreWriter writer;
     private final List<BadRecord> bad = new ArrayList<>();
     private long lastRid = -1;
 
-    StoreBuild(StoreKey key, Path dir, String owner, TableSource source, long maxPixels) {
+    StoreBuild(StoreKey key, Path dir, String owner, RecordSource source, long maxPixels) {
         this.key = key;
         this.source = source;
         this.maxPixels = maxPixels;
@@ -45,7 +45,7 @@ final class StoreBuild {
      * The builds of one shard, indexed by split: one for each split of {@code spec} cut into more
      * than {@code shard} shards, null for the others.
      */
-    static StoreBuild[] forShard(String dataKey, int shard, Placement placement, LoadSpec spec, TableSource source,
+    static StoreBuild[] forShard(String dataKey, int shard, Placement placement, LoadSpec spec, RecordSource source,
             String owner) {
         Path dir = LocalStores.directory(spec.cacheDir());
         StoreBuild[] builds = new StoreBuild[3];

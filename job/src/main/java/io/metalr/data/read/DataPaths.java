@@ -185,9 +185,8 @@ public final class DataPaths {
         return readData(path, isGzipName(path), maxBytes, headerBytes, declaredSize, truncated, conf);
     }
 
-    private static byte[] readData(String path, boolean gz, long maxBytes, int headerBytes,
-            ToLongFunction<byte[]> declaredSize, boolean[] truncated, Configuration conf) throws IOException {
-        int cap = (int) Math.min(maxBytes, DataLimits.MAX_ARRAY);
+    /** The status of a data file: a missing one is not found, naming it; a directory is a bad record. */
+    static FileStatus dataFile(String path, Configuration conf) throws IOException {
         FileStatus status;
         try {
             status = fileSystem(path, conf).getFileStatus(toPath(path));
@@ -197,6 +196,13 @@ public final class DataPaths {
         if (status.isDirectory()) {
             throw new BadRecordException(path + ": is a directory, not a data file");
         }
+        return status;
+    }
+
+    private static byte[] readData(String path, boolean gz, long maxBytes, int headerBytes,
+            ToLongFunction<byte[]> declaredSize, boolean[] truncated, Configuration conf) throws IOException {
+        int cap = (int) Math.min(maxBytes, DataLimits.MAX_ARRAY);
+        FileStatus status = dataFile(path, conf);
         if (!gz && declaredSize == null && status.getLen() > cap) {
             throw tooLarge(path, status.getLen() + " bytes", cap);
         }

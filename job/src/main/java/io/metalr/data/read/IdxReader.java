@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import io.metalr.data.records.RecordTable;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
 
@@ -79,6 +80,118 @@ public final class IdxReader {
                     + " train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])");
         }
         return SampleSets.finish(dirName, samples, classes, skipped[0], splits);
+    }
+
+    /**
+     * The directory's records, read without their images: the driver reads the label files and
+     * the image files' 16-byte headers, checks them as {@link #read} does (same messages); rid =
+     * the record's place in {@link #read}'s order (train, then t10k, then rows), counting rows
+     * skipped for a bad label. A raw images file is cut into row ranges of about
+     * {@code partBytes}; a {@code .gz} one is one part, streamed by one task, which finds a
+     * cut-off tail (its missing rows are bad records with {@link #read}'s message). Images are
+     * 8-bit codes, 1 byte a pixel in a store.
+     */
+    public static RecordTable records(String dir, OnBadRecord onBad, DataLimits limits, long partBytes,
+            Configuration conf) throws IOException {
+        List<FileStatus> entries = DataPaths.listStatus(dir, conf);
+        String dirName = DataPaths.name(dir);
+        List<String> classes = dirName.toLowerCase(Locale.ROOT).contains("fashion") ? FASHION_CLASSES : DIGIT_CLASSES;
+        RecordList out = new RecordList();
+        List<IdxSource.Part> parts = new ArrayList<>();
+        long[] skipped = {0};
+        List<String> splits = new ArrayList<>();
+        long ridBase = 0;
+        for (String[] part : new String[][] {{"train", "train"}, {"t10k", "test"}}) {
+            String images = find(entries, part[0], "images", "idx3-ubyte");
+            String labels = find(entries, part[0], "labels", "idx1-ubyte");
+            if (images == null && labels == null) {
+                continue;
+            }
+            if (images == null || labels == null) {
+                throw new FileNotFoundException(dir + ": has " + DataPaths.name(images != null ? images : labels)
+                        + " but no " + part[0] + "-" + (images == null ? "images-idx3-ubyte" : "labels-idx1-ubyte")
+                        + "[.gz]");
+            }
+            splits.add(part[1]);
+            ridBase += pairRecords(images, labels, part[1], classes.size(), onBad, limits, partBytes, conf, out, parts,
+                    skipped, ridBase);
+        }
+        if (splits.isEmpty()) {
+            throw new FileNotFoundException(dir + ": no IDX files (train-images-idx3-ubyte[.gz],"
+                    + " train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])");
+        }
+        return out.finish(new IdxSource(dir, dirName, parts), dirName, classes, skipped[0], splits);
+    }
+
+    /** One images/labels pair's records and parts; returns the images' declared count. */
+    private static long pairRecords(String imagesPath, String labelsPath, String split, int numClasses,
+            OnBadRecord onBad, DataLimits limits, long partBytes, Configuration conf, RecordList out,
+            List<IdxSource.Part> parts, long[] skipped, long ridBase) throws IOException {
+        String imagesName = DataPaths.name(imagesPath);
+        String labelsName = DataPaths.name(labelsPath);
+        boolean gz = imagesPath.endsWith(".gz");
+        byte[] head;
+        try (java.io.InputStream in = DataPaths.openMaybeGunzip(imagesPath, conf)) {
+            head = in.readNBytes(16);
+        } catch (java.io.EOFException e) {
+            head = new byte[0];
+        }
+        ByteBuffer img = ByteBuffer.wrap(head);
+        ByteBuffer lab = ByteBuffer.wrap(readLenient(labelsPath, 8, IdxReader::labelsFileSize, limits, conf));
+        if (img.limit() < 16 || img.getInt(0) != IMAGES_MAGIC) {
+            throw new BadRecordException(imagesName + ": not an IDX image file (magic "
+                    + (img.limit() >= 4 ? String.format("0x%08x", img.getInt(0)) : "missing")
+                    + ", expected 0x00000803: unsigned bytes, 3 dimensions)");
+        }
+        if (lab.limit() < 8 || lab.getInt(0) != LABELS_MAGIC) {
+            throw new BadRecordException(labelsName + ": not an IDX label file (magic "
+                    + (lab.limit() >= 4 ? String.format("0x%08x", lab.getInt(0)) : "missing")
+                    + ", expected 0x00000801)");
+        }
+        int n = img.getInt(4);
+        int h = img.getInt(8);
+        int w = img.getInt(12);
+        int nLabels = lab.getInt(4);
+        if (n < 0 || h < 1 || w < 1 || (long) h * w > Integer.MAX_VALUE) {
+            throw new BadRecordException(imagesName + ": bad IDX dimensions " + n + " x " + h + " x " + w);
+        }
+        if (n != nLabels) {
+            throw new BadRecordException(imagesName + " holds " + n + " images but " + labelsName
+                    + " holds " + nLabels + " labels");
+        }
+        long per = (long) h * w;
+        // a gzip file's complete images are known only once inflated: its task finds a cut-off tail
+        long imagesPresent = gz ? n
+                : (DataPaths.dataFile(imagesPath, conf).getLen() - 16) / per;
+        long labelsPresent = lab.limit() - 8L;
+        int present = (int) Math.min(n, Math.min(imagesPresent, labelsPresent));
+        for (int i = 0; i < present; i++) {
+            try {
+                int label = lab.get(8 + i) & 0xff;
+                if (label >= numClasses) {
+                    throw new BadRecordException(labelsName + "[" + i + "]: label " + label
+                            + " is out of range [0, " + numClasses + ")");
+                }
+                out.add(ridBase + i, label, null, split);
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped[0]++;
+            }
+        }
+        if (n > present) {
+            onBad.handle(present >= imagesPresent
+                    ? new BadRecordException(imagesName + "[" + present + "]: truncated file: header says " + n
+                            + " images of " + h + "x" + w + ", only " + imagesPresent + " complete")
+                    : new BadRecordException(labelsName + "[" + present + "]: truncated file: header says " + n
+                            + " labels, only " + labelsPresent + " present"));
+            skipped[0] += n - present;
+        }
+        long perPart = gz ? Math.max(1, present) : Math.max(1, partBytes / per);
+        for (long from = 0; from < present; from += perPart) {
+            parts.add(new IdxSource.Part(imagesPath, imagesName, n, h, w, from, Math.min(present, from + perPart),
+                    ridBase, gz));
+        }
+        return n;
     }
 
     private static String find(List<FileStatus> entries, String prefix, String kind, String suffix) {

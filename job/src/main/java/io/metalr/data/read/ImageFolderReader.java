@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import io.metalr.data.records.RecordTable;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.ImageDecoder;
 import io.metalr.udf.image.RawImage;
@@ -47,6 +48,62 @@ public final class ImageFolderReader {
     /** Reads the folders; an image over {@code limits} (bytes or declared pixels) is a bad record. */
     public static SampleSet read(String root, OnBadRecord onBad, boolean sameShape, DataLimits limits,
             Configuration conf) throws IOException {
+        Listing listing = list(root, conf);
+        List<Sample> samples = new ArrayList<>();
+        long skipped = 0;
+        int[] shape = null;
+        String shapeFrom = null;
+        for (Listing.File f : listing.files()) {
+            String id = f.path();
+            try {
+                RawImage image = decode(id, limits, conf);
+                if (sameShape) {
+                    int[] s = {image.channels(), image.height(), image.width()};
+                    if (shape == null) {
+                        shape = s;
+                        shapeFrom = id;
+                    } else if (!java.util.Arrays.equals(shape, s)) {
+                        throw new BadRecordException(id + ": shape " + s[0] + "x" + s[1] + "x" + s[2]
+                                + " differs from the set's " + shape[0] + "x" + shape[1] + "x" + shape[2]
+                                + " (first seen in " + shapeFrom + ")");
+                    }
+                }
+                samples.add(new Sample(id, image, f.label(), null, f.split()));
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped++;
+            }
+        }
+        return SampleSets.finish(DataPaths.name(root), samples, listing.classes(), skipped, listing.splits());
+    }
+
+    /**
+     * The folders' records, listed on the driver without reading an image: rid = the file's place
+     * in the order {@link #read} reads them (splits by name, class folders and files sorted), so
+     * the records are {@link #read}'s samples in its order. An unreadable image is found where it
+     * is decoded, with {@link #read}'s message.
+     */
+    public static RecordTable records(String root, DataLimits limits, Configuration conf) throws IOException {
+        Listing listing = list(root, conf);
+        RecordList records = new RecordList();
+        ImageFileSource.Parts parts = new ImageFileSource.Parts(false);
+        long rid = 0;
+        for (Listing.File f : listing.files()) {
+            records.add(rid, f.label(), null, f.split());
+            parts.add(rid, f.path(), null);
+            rid++;
+        }
+        String name = DataPaths.name(root);
+        ImageFileSource source = new ImageFileSource(name, "folder " + root, limits.maxFileBytes(), parts.finish());
+        return records.finish(source, name, listing.classes(), 0, listing.splits());
+    }
+
+    /** The image files in reading order, with their labels and splits; the class names; the split folders. */
+    record Listing(List<File> files, List<String> classes, List<String> splits) {
+        record File(String path, int label, String split) {}
+    }
+
+    private static Listing list(String root, Configuration conf) throws IOException {
         List<FileStatus> top = folders(DataPaths.listStatus(root, conf));
         boolean splitLayout = !top.isEmpty();
         for (FileStatus d : top) {
@@ -76,11 +133,8 @@ public final class ImageFolderReader {
                     + " or root/{train,val,test}/<class>/...)");
         }
         List<String> classes = new ArrayList<>(names);
-        List<Sample> samples = new ArrayList<>();
+        List<Listing.File> files = new ArrayList<>();
         List<String> splits = new ArrayList<>();
-        long skipped = 0;
-        int[] shape = null;
-        String shapeFrom = null;
         for (var entry : classDirs.entrySet()) {
             String split = entry.getKey().isEmpty() ? null : entry.getKey();
             if (split != null) {
@@ -89,32 +143,13 @@ public final class ImageFolderReader {
             for (FileStatus classDir : entry.getValue()) {
                 int label = classes.indexOf(classDir.getPath().getName());
                 for (FileStatus f : DataPaths.listStatus(classDir.getPath().toString(), conf)) {
-                    if (!f.isFile() || !isImageName(f.getPath().getName())) {
-                        continue;
-                    }
-                    String id = f.getPath().toString();
-                    try {
-                        RawImage image = decode(id, limits, conf);
-                        if (sameShape) {
-                            int[] s = {image.channels(), image.height(), image.width()};
-                            if (shape == null) {
-                                shape = s;
-                                shapeFrom = id;
-                            } else if (!java.util.Arrays.equals(shape, s)) {
-                                throw new BadRecordException(id + ": shape " + s[0] + "x" + s[1] + "x" + s[2]
-                                        + " differs from the set's " + shape[0] + "x" + shape[1] + "x" + shape[2]
-                                        + " (first seen in " + shapeFrom + ")");
-                            }
-                        }
-                        samples.add(new Sample(id, image, label, null, split));
-                    } catch (BadRecordException e) {
-                        onBad.handle(e);
-                        skipped++;
+                    if (f.isFile() && isImageName(f.getPath().getName())) {
+                        files.add(new Listing.File(f.getPath().toString(), label, split));
                     }
                 }
             }
         }
-        return SampleSets.finish(DataPaths.name(root), samples, classes, skipped, splits);
+        return new Listing(files, classes, splits);
     }
 
     static boolean isImageName(String name) {
@@ -128,16 +163,24 @@ public final class ImageFolderReader {
      * it; any other I/O failure is an {@link IOException} (an infrastructure problem, never skipped).
      */
     static RawImage decode(String path, DataLimits limits, Configuration conf) throws IOException {
-        byte[] bytes;
+        return decode(readBytes(path, limits.maxFileBytes(), conf), path, limits.maxImagePixels());
+    }
+
+    /** The bytes of one image file; a missing one or one over {@code maxFileBytes} is a bad record naming it. */
+    static byte[] readBytes(String path, long maxFileBytes, Configuration conf) throws IOException {
         try {
-            bytes = DataPaths.readData(path, false, limits.maxFileBytes(), conf);
+            return DataPaths.readData(path, false, maxFileBytes, conf);
         } catch (FileNotFoundException e) {
             throw new BadRecordException(path + ": file not found", e);
         }
+    }
+
+    /** Decodes the bytes of image file {@code path} (see {@link #decode(String, DataLimits, Configuration)}). */
+    static RawImage decode(byte[] bytes, String path, long maxPixels) {
         RawImage image;
         try {
             // codes, not floats: the store keeps them and scales them per batch
-            image = ImageDecoder.decodeRaw(bytes, path, limits.maxImagePixels());
+            image = ImageDecoder.decodeRaw(bytes, path, maxPixels);
         } catch (BadRecordException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import io.metalr.data.records.RecordTable;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.RawImage;
 
@@ -254,34 +255,14 @@ public final class ManifestReader {
             withSplit = hasSplit && withSplit == 0 ? r.row() : withSplit;
             withoutSplit = !hasSplit && withoutSplit == 0 ? r.row() : withoutSplit;
             try {
-                if (r.path() == null || r.path().isBlank()) {
-                    throw new BadRecordException(where + ": no path");
-                }
-                int label = labels.parse(r.label(), where);
-                String split = null;
-                if (hasSplit) {
-                    split = SampleSets.normalize(r.split());
-                    if (split == null) {
-                        throw new BadRecordException(where + ": split '" + r.split() + "' is not train, val or test");
-                    }
-                }
-                String file;
-                try {
-                    file = DataPaths.resolve(folder, r.path().trim());
-                } catch (IllegalArgumentException e) {
-                    throw new BadRecordException(where + ": bad path '" + r.path() + "': " + e.getMessage(), e);
-                }
-                String patient = r.patientId() == null || r.patientId().isBlank() ? null : r.patientId().trim();
+                Checked c = check(r, where, labels, folder);
+                int label = c.label();
+                String split = c.split();
+                String file = c.file();
+                String patient = c.patient();
                 if (isVolume(file)) {
                     // a volume labelled as a whole: its axial slices, one patient (the row's, or the volume)
-                    try {
-                        samples.addAll(NiftiReader.volumeSlices(NiftiVolume.read(file, limits.maxFileBytes(), conf), 2,
-                                label, patient, split));
-                    } catch (BadRecordException | IllegalArgumentException e) {
-                        throw new BadRecordException(where + ": " + e.getMessage(), e);
-                    } catch (java.io.FileNotFoundException e) {
-                        throw new BadRecordException(where + ": no such file " + file, e);
-                    }
+                    samples.addAll(slices(file, where, label, patient, split, limits.maxFileBytes(), conf));
                     continue;
                 }
                 RawImage image;
@@ -312,6 +293,102 @@ public final class ManifestReader {
                     + " has one: give every row a split, or none");
         }
         return SampleSets.finish(name, samples, labels.classNames(), skipped, splits);
+    }
+
+    /** A row's fields once checked: its label, split (or null), resolved file and patient (or null). */
+    private record Checked(int label, String split, String file, String patient) {}
+
+    /** The checks of one row, in the order {@link #read} makes them; a bad row throws, naming it. */
+    private static Checked check(Row5 r, String where, Labels labels, String folder) {
+        if (r.path() == null || r.path().isBlank()) {
+            throw new BadRecordException(where + ": no path");
+        }
+        int label = labels.parse(r.label(), where);
+        String split = null;
+        if (r.split() != null && !r.split().isBlank()) {
+            split = SampleSets.normalize(r.split());
+            if (split == null) {
+                throw new BadRecordException(where + ": split '" + r.split() + "' is not train, val or test");
+            }
+        }
+        String file;
+        try {
+            file = DataPaths.resolve(folder, r.path().trim());
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException(where + ": bad path '" + r.path() + "': " + e.getMessage(), e);
+        }
+        String patient = r.patientId() == null || r.patientId().isBlank() ? null : r.patientId().trim();
+        return new Checked(label, split, file, patient);
+    }
+
+    /** A volume row's slices as {@link #read} makes them; a bad volume throws, naming the row. */
+    static List<Sample> slices(String file, String where, int label, String patient, String split, long maxFileBytes,
+            Configuration conf) throws IOException {
+        try {
+            return NiftiReader.volumeSlices(NiftiVolume.read(file, maxFileBytes, conf), 2, label, patient, split);
+        } catch (BadRecordException | IllegalArgumentException e) {
+            throw new BadRecordException(where + ": " + e.getMessage(), e);
+        } catch (java.io.FileNotFoundException e) {
+            throw new BadRecordException(where + ": no such file " + file, e);
+        }
+    }
+
+    /**
+     * The manifest's records, its rows checked on the driver as {@link #read} checks them (same
+     * messages), without reading an image: rid = the record's place in {@link #read}'s sample
+     * order. A row naming a NIfTI volume becomes its slices; which slices {@link #read} keeps
+     * depends on their voxels, so the driver reads such a volume (one at a time, dropped after),
+     * and a task reads it again for its pixels. An unreadable image is found where it is decoded.
+     */
+    public static RecordTable records(String path, OnBadRecord onBad, List<String> classNames, DataLimits limits,
+            Configuration conf) throws IOException {
+        if (!DataPaths.exists(path, conf)) {
+            throw new FileNotFoundException(path + ": no such manifest");
+        }
+        String name = DataPaths.name(path);
+        List<Row5> rows = isParquet(path, conf) ? parquetRows(path, limits, conf) : csvRows(path, name, limits, conf);
+        Labels labels = Labels.of(rows.stream().map(Row5::label).toList(), classNames);
+        String folder = DataPaths.parent(path);
+        RecordList out = new RecordList();
+        ImageFileSource.Parts parts = new ImageFileSource.Parts(true);
+        Set<String> splits = new LinkedHashSet<>();
+        long skipped = 0;
+        long withSplit = 0;
+        long withoutSplit = 0;
+        long rid = 0;
+        for (Row5 r : rows) {
+            String where = name + " row " + r.row();
+            boolean hasSplit = r.split() != null && !r.split().isBlank();
+            if (hasSplit && SampleSets.normalize(r.split()) != null) {
+                splits.add(SampleSets.normalize(r.split()));
+            }
+            withSplit = hasSplit && withSplit == 0 ? r.row() : withSplit;
+            withoutSplit = !hasSplit && withoutSplit == 0 ? r.row() : withoutSplit;
+            try {
+                Checked c = check(r, where, labels, folder);
+                if (isVolume(c.file())) {
+                    List<Sample> slices = slices(c.file(), where, c.label(), c.patient(), c.split(), limits.maxFileBytes(), conf);
+                    long[] rids = new long[slices.size()];
+                    for (int k = 0; k < rids.length; k++) {
+                        rids[k] = rid;
+                        out.add(rid++, c.label(), slices.get(k).patientId(), c.split());
+                    }
+                    parts.volume(rids, c.file(), where);
+                } else {
+                    out.add(rid, c.label(), c.patient(), c.split());
+                    parts.add(rid++, c.file(), where);
+                }
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped++;
+            }
+        }
+        if (withSplit > 0 && withoutSplit > 0) {
+            throw new BadRecordException(name + ": row " + withoutSplit + " has no split while row " + withSplit
+                    + " has one: give every row a split, or none");
+        }
+        ImageFileSource source = new ImageFileSource(name, "manifest " + path, limits.maxFileBytes(), parts.finish());
+        return out.finish(source, name, labels.classNames(), skipped, splits);
     }
 
     /** How a manifest's label text becomes a class index. */

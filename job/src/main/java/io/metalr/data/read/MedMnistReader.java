@@ -1,15 +1,26 @@
 package io.metalr.data.read;
 
+import io.metalr.data.records.RecordTable;
+import io.metalr.formats.BoundedZip;
+import io.metalr.formats.MalformedFileException;
 import io.metalr.formats.NpyArray;
+import io.metalr.formats.NpyFormat;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.function.UnaryOperator;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 
 /**
  * A MedMNIST {@code .npz}: keys {@code train_images}, {@code train_labels}, {@code val_images},
@@ -67,22 +78,7 @@ public final class MedMnistReader {
             throw new IllegalArgumentException("numClasses must be >= 0, not " + numClasses);
         }
         List<String> keys = Npy.npzKeys(npz, name);
-        List<String> splits = new ArrayList<>();
-        for (String split : SampleSets.NAMES) {
-            boolean hasImages = keys.contains(split + "_images");
-            boolean hasLabels = keys.contains(split + "_labels");
-            if (hasImages != hasLabels) {
-                throw new BadRecordException(name + ": has " + split + (hasImages ? "_images" : "_labels")
-                        + " but no " + split + (hasImages ? "_labels" : "_images"));
-            }
-            if (hasImages) {
-                splits.add(split);
-            }
-        }
-        if (splits.isEmpty()) {
-            throw new BadRecordException(name + ": not a MedMNIST .npz: no train_images/train_labels,"
-                    + " val_... or test_... keys (keys: " + keys + ")");
-        }
+        List<String> splits = splitsOf(keys, name);
         // Labels first, for every split: multi-label files are refused before any image is decoded.
         List<String> wanted = new ArrayList<>();
         for (String split : splits) {
@@ -101,26 +97,8 @@ public final class MedMnistReader {
             NpyArray images = Npy.parseNpz(npz, name, List.of(split + "_images"), limits.maxFileBytes())
                     .get(split + "_images");
             long[] s = images.shape();
-            int channels;
-            if (s.length == 3) {
-                channels = 1;
-            } else if (s.length == 4 && (s[3] == 1 || s[3] == 3)) {
-                channels = (int) s[3];
-            } else if (s.length == 4) {
-                throw new BadRecordException(name + " key " + split + "_images: shape " + images.shapeString()
-                        + " is not (N, H, W) or (N, H, W, 1|3); 3D (N, D, H, W) volumes are not supported");
-            } else {
-                throw new BadRecordException(name + " key " + split + "_images: shape " + images.shapeString()
-                        + " is not (N, H, W) or (N, H, W, 1|3)");
-            }
+            int channels = checkImages(images.shape(), images.shapeString(), labels.shape()[0], name, split);
             long n = s[0];
-            if (n != labels.shape()[0]) {
-                throw new BadRecordException(name + ": " + split + "_images holds " + n + " images but "
-                        + split + "_labels holds " + labels.shape()[0] + " labels");
-            }
-            if (s[1] < 1 || s[2] < 1) {
-                throw new BadRecordException(name + " key " + split + "_images: empty images " + images.shapeString());
-            }
             int h = (int) s[1];
             int w = (int) s[2];
             float scale = pixelScale(images);
@@ -140,6 +118,170 @@ public final class MedMnistReader {
         }
         int classes = numClasses > 0 ? numClasses : maxLabel + 1;
         return SampleSets.finish(name, samples, SampleSets.numbered(Math.max(classes, 0)), skipped, splits);
+    }
+
+    /**
+     * The file's records, read in place without its images: the driver reads the zip's central
+     * directory, the {@code *_labels} arrays and the {@code *_images} headers (checked as
+     * {@link #parse} checks them, same messages); rid = the record's place in {@link #parse}'s
+     * order (splits train, val, test, then rows), counting rows skipped for a bad label. A STORED
+     * images entry is cut into row ranges of about {@code partBytes}; a DEFLATED one, or one of
+     * integers other than uint8, is one part (see {@link NpzSource}). A bad pixel is found where
+     * the image is read, with {@link #parse}'s message. Images are stored as today's floats
+     * (F32): uint8 is scaled by {@code v * (1f / 255f)}, which differs from the 8-bit code table's
+     * {@code v / 255f} in the last bit for 126 of the 256 codes.
+     */
+    public static RecordTable records(String path, OnBadRecord onBad, int numClasses, DataLimits limits,
+            long partBytes, Configuration conf) throws IOException {
+        if (numClasses < 0) {
+            throw new IllegalArgumentException("numClasses must be >= 0, not " + numClasses);
+        }
+        String name = DataPaths.name(path);
+        long length = DataPaths.dataFile(path, conf).getLen();
+        List<NpzSource.Part> parts = new ArrayList<>();
+        RecordList records = new RecordList();
+        List<String> splits = new ArrayList<>();
+        long skipped = 0;
+        int maxLabel = -1;
+        try (FSDataInputStream in = (FSDataInputStream) DataPaths.open(path, conf)) {
+            BoundedZip.Ranges r = in::readFully;
+            UnaryOperator<String> label = n -> name + " key " + Npy.key(n);
+            Map<String, BoundedZip.Entry> entries = new LinkedHashMap<>();
+            for (BoundedZip.Entry e : BoundedZip.directory(r, length, name, ".npz file", label).values()) {
+                entries.put(Npy.key(e.name()), e);
+            }
+            List<String> keys = new ArrayList<>(entries.keySet());
+            splits.addAll(splitsOf(keys, name));
+            BoundedZip.Limits limit = new BoundedZip.Limits(limits.maxFileBytes(), "data.max_file_bytes", 0);
+            Map<String, NpyArray> labelArrays = new LinkedHashMap<>();
+            for (String split : splits) {
+                String key = split + "_labels";
+                labelArrays.put(split, NpyFormat.parse(BoundedZip.readEntry(r, length, entries.get(key), label, limit),
+                        name + " key " + key, Npy.DTYPES, Npy.SUPPORTED));
+            }
+            for (String split : splits) {
+                checkLabelShape(labelArrays.get(split), name, split);
+            }
+            long ridBase = 0;
+            for (String split : splits) {
+                NpyArray labels = labelArrays.get(split);
+                BoundedZip.Entry e = entries.get(split + "_images");
+                long start = BoundedZip.dataStart(r, length, e, label);
+                NpyFormat.Header h = NpyFormat.header(ByteBuffer.wrap(head(in, start, e, label.apply(e.name()))),
+                        name + " key " + split + "_images", Npy.DTYPES, Npy.SUPPORTED);
+                if (e.method() == 0 && h.dataStart() + h.dataBytes() != e.size()) {
+                    throw new BadRecordException(name + " key " + split + "_images: " + (e.size() < h.dataStart()
+                            + h.dataBytes() ? "truncated" : "corrupt") + " .npy data: shape "
+                            + java.util.Arrays.toString(h.shape()) + " of " + h.descr() + " needs " + h.dataBytes()
+                            + " bytes, " + (e.size() - h.dataStart()) + " present");
+                }
+                String shape = new NpyArray(h.code(), h.descr(), h.shape(), ByteBuffer.allocate(0)).shapeString();
+                int channels = checkImages(h.shape(), shape, labels.shape()[0], name, split);
+                long n = h.shape()[0];
+                for (int i = 0; i < n; i++) {
+                    try {
+                        int lab = label(labels, i, name + ":" + split + "[" + i + "]", numClasses);
+                        records.add(ridBase + i, lab, null, split);
+                        maxLabel = Math.max(maxLabel, lab);
+                    } catch (BadRecordException ex) {
+                        onBad.handle(ex);
+                        skipped++;
+                    }
+                }
+                boolean whole = e.method() != 0 || !(h.code().equals("u1") || h.code().equals("b1")
+                        || h.code().startsWith("f"));
+                long rowBytes = h.dataBytes() / Math.max(1, n);
+                long perPart = whole ? Math.max(1, n) : Math.max(1, partBytes / Math.max(1, rowBytes));
+                for (long from = 0; from < n; from += perPart) {
+                    parts.add(new NpzSource.Part(split, e.name(), e.method(), e.compressedSize(), e.size(), e.crc(),
+                            e.localOffset(), h.code(), h.descr(), h.shape(), h.dataStart(),
+                            h.order() == ByteOrder.BIG_ENDIAN, from, Math.min(n, from + perPart), ridBase, whole));
+                }
+                ridBase += n;
+            }
+        } catch (MalformedFileException e) {
+            throw new BadRecordException(e.getMessage(), e);
+        }
+        int classes = numClasses > 0 ? numClasses : maxLabel + 1;
+        return records.finish(new NpzSource(path, name, limits.maxFileBytes(), parts), name,
+                SampleSets.numbered(Math.max(classes, 0)), skipped, splits);
+    }
+
+    /** The splits with images and labels, in train, val, test order; a half split or none is refused. */
+    private static List<String> splitsOf(List<String> keys, String name) {
+        List<String> splits = new ArrayList<>();
+        for (String split : SampleSets.NAMES) {
+            boolean hasImages = keys.contains(split + "_images");
+            boolean hasLabels = keys.contains(split + "_labels");
+            if (hasImages != hasLabels) {
+                throw new BadRecordException(name + ": has " + split + (hasImages ? "_images" : "_labels")
+                        + " but no " + split + (hasImages ? "_labels" : "_images"));
+            }
+            if (hasImages) {
+                splits.add(split);
+            }
+        }
+        if (splits.isEmpty()) {
+            throw new BadRecordException(name + ": not a MedMNIST .npz: no train_images/train_labels,"
+                    + " val_... or test_... keys (keys: " + keys + ")");
+        }
+        return splits;
+    }
+
+    /** The first bytes of an entry (enough for any .npy header), inflated if it is deflated. */
+    private static byte[] head(FSDataInputStream in, long start, BoundedZip.Entry e, String where) throws IOException {
+        int want = (int) Math.min(e.size(), (1 << 17) + 16);
+        byte[] raw = new byte[(int) Math.min(e.compressedSize(), e.method() == 0 ? want : want + 4096L)];
+        in.readFully(start, raw, 0, raw.length);
+        if (e.method() == 0) {
+            return raw;
+        }
+        if (e.method() != 8) {
+            throw new MalformedFileException(where + ": zip compression method " + e.method()
+                    + " is not supported (stored or deflated only)");
+        }
+        Inflater inf = new Inflater(true);
+        try {
+            inf.setInput(raw);
+            byte[] out = new byte[want];
+            int got = 0;
+            while (got < want && !inf.finished() && !inf.needsInput()) {
+                int k = inf.inflate(out, got, want - got);
+                if (k == 0 && (inf.needsDictionary() || inf.needsInput())) {
+                    break;
+                }
+                got += k;
+            }
+            return java.util.Arrays.copyOf(out, got);
+        } catch (DataFormatException ex) {
+            throw new MalformedFileException(where + ": not valid deflate data (corrupt archive): " + ex.getMessage(), ex);
+        } finally {
+            inf.end();
+        }
+    }
+
+    /** The images' channels; a shape MedMNIST does not have, or a count unlike the labels', is refused. */
+    private static int checkImages(long[] s, String shape, long labelCount, String name, String split) {
+        int channels;
+        if (s.length == 3) {
+            channels = 1;
+        } else if (s.length == 4 && (s[3] == 1 || s[3] == 3)) {
+            channels = (int) s[3];
+        } else if (s.length == 4) {
+            throw new BadRecordException(name + " key " + split + "_images: shape " + shape
+                    + " is not (N, H, W) or (N, H, W, 1|3); 3D (N, D, H, W) volumes are not supported");
+        } else {
+            throw new BadRecordException(name + " key " + split + "_images: shape " + shape
+                    + " is not (N, H, W) or (N, H, W, 1|3)");
+        }
+        if (s[0] != labelCount) {
+            throw new BadRecordException(name + ": " + split + "_images holds " + s[0] + " images but "
+                    + split + "_labels holds " + labelCount + " labels");
+        }
+        if (s[1] < 1 || s[2] < 1) {
+            throw new BadRecordException(name + " key " + split + "_images: empty images " + shape);
+        }
+        return channels;
     }
 
     private static void checkLabelShape(NpyArray labels, String name, String split) {
@@ -168,7 +310,7 @@ public final class MedMnistReader {
     }
 
     /** 1/255 or 1/65535 for integer arrays, 1 for floats. */
-    private static float pixelScale(NpyArray images) {
+    static float pixelScale(NpyArray images) {
         if (images.isFloat()) {
             return 1f;
         }
@@ -185,7 +327,7 @@ public final class MedMnistReader {
         return 1f / 255f;
     }
 
-    private static Image image(NpyArray a, int i, int channels, int h, int w, int per, float scale, String id) {
+    static Image image(NpyArray a, int i, int channels, int h, int w, int per, float scale, String id) {
         float[] data = new float[per];
         long base = (long) i * per;
         boolean u1 = a.dtype().equals("u1");

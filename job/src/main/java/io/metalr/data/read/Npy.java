@@ -25,8 +25,8 @@ final class Npy {
 
     private Npy() {}
 
-    private static final Set<String> DTYPES = Set.of("u1", "b1", "i1", "i2", "u2", "i4", "i8", "f4", "f8");
-    private static final String SUPPORTED = "uint8, int8, int16, uint16, int32, int64, float32, float64 only";
+    static final Set<String> DTYPES = Set.of("u1", "b1", "i1", "i2", "u2", "i4", "i8", "f4", "f8");
+    static final String SUPPORTED = "uint8, int8, int16, uint16, int32, int64, float32, float64 only";
 
     /**
      * The arrays of an {@code .npz}, by key (the entry name without {@code .npy}), in the zip's
@@ -67,7 +67,7 @@ final class Npy {
                 new BoundedZip.Limits(maxEntryBytes, "data.max_file_bytes", 0));
     }
 
-    private static String key(String entryName) {
+    static String key(String entryName) {
         return entryName.endsWith(".npy") ? entryName.substring(0, entryName.length() - 4) : entryName;
     }
 }

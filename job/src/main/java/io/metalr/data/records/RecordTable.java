@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class RecordTable {
 
-    private final TableSource source;
+    private final RecordSource source;
     private final long[] rid;
     private final int[] label;
     private final String[] patient;
@@ -18,7 +18,7 @@ public final class RecordTable {
     private final List<String> classNames;
     private final long skipped;
 
-    RecordTable(TableSource source, long[] rid, int[] label, String[] patient, String[] split, List<String> classNames,
+    RecordTable(RecordSource source, long[] rid, int[] label, String[] patient, String[] split, List<String> classNames,
             long skipped) {
         for (int i = 1; i < rid.length; i++) {
             if (rid[i] <= rid[i - 1]) {
@@ -34,7 +34,16 @@ public final class RecordTable {
         this.skipped = skipped;
     }
 
-    public TableSource source() {
+    /**
+     * The records of {@code source} (rids ascending, with their labels, patients or null, given
+     * splits or null), {@code skipped} counting those dropped for bad metadata.
+     */
+    public static RecordTable of(RecordSource source, long[] rid, int[] label, String[] patient, String[] split,
+            List<String> classNames, long skipped) {
+        return new RecordTable(source, rid, label, patient, split, classNames, skipped);
+    }
+
+    public RecordSource source() {
         return source;
     }
 
@@ -83,7 +92,7 @@ public final class RecordTable {
         return skipped;
     }
 
-    /** Where a record is, for error messages (see {@link TableSource#where}). */
+    /** Where a record is, for error messages (see {@link RecordSource#where}). */
     public String where(long rid) {
         return source.where(rid);
     }

@@ -4,8 +4,8 @@ import io.metalr.data.read.DataPaths;
 import io.metalr.data.read.SparkTables;
 import io.metalr.data.read.TableReader;
 import io.metalr.udf.image.BadRecordException;
+import io.metalr.udf.image.RawImage;
 
-import java.io.Serializable;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,7 @@ import org.apache.spark.sql.functions;
  * {@link #content()} adds the image.
  */
 public record TableSource(String path, String name, List<String> files, TableReader.Columns columns)
-        implements Serializable {
+        implements RecordSource {
 
     public static final String RID = "rid";
 
@@ -61,6 +61,32 @@ public record TableSource(String path, String name, List<String> files, TableRea
         cols.add(rid());
         cols.addAll(columns.content());
         return SparkTables.readParquet(path).select(cols.toArray(new Column[0]));
+    }
+
+    @Override
+    public String identity() {
+        return "table " + path + "\n" + String.join("\n", files) + "\n" + columns;
+    }
+
+    /** A row of {@link #content()} as a fetched record: the image bytes, or the pixels checked as {@link TableReader} does. */
+    public RecordImage image(Row r) {
+        long rid = r.getLong(0);
+        String where = where(rid);
+        if (columns.bytes()) {
+            return RecordImage.encoded(rid, where, r.isNullAt(1) ? null : (byte[]) r.get(1)); // null: the decoder names it
+        }
+        try {
+            if (r.isNullAt(1) || r.isNullAt(2) || r.isNullAt(3) || r.isNullAt(4)) {
+                throw new BadRecordException(where + ": null pixels, channels, height or width");
+            }
+            long c = r.getLong(2);
+            long h = r.getLong(3);
+            long w = r.getLong(4);
+            float[] px = TableReader.pixelArray(r.getList(1), c, h, w, where);
+            return RecordImage.of(rid, where, RawImage.f32(px, (int) c, (int) h, (int) w));
+        } catch (BadRecordException e) {
+            return RecordImage.bad(rid, where, e.getMessage());
+        }
     }
 
     /** A file URI without an empty authority: {@code file:///x} and {@code file:/x} are one file. */

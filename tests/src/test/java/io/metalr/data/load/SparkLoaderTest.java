@@ -141,7 +141,7 @@ class SparkLoaderTest {
 
     private static byte[] imageOf(List<Row> rows, RecordTable rec, long rid) {
         for (Row r : rows) {
-            String name = rec.source().files().get((int) (rid >>> 40));
+            String name = ((io.metalr.data.records.TableSource) rec.source()).files().get((int) (rid >>> 40));
             if (r.getString(0).equals(name) && r.getLong(1) == (rid & ((1L << 40) - 1))) {
                 return (byte[]) r.get(2);
             }
