@@ -7,6 +7,7 @@ import io.metalr.formats.NpyArray;
 import io.metalr.formats.NpyFormat;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
+import io.metalr.udf.image.RawImage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -127,9 +128,9 @@ public final class MedMnistReader {
      * order (splits train, val, test, then rows), counting rows skipped for a bad label. A STORED
      * images entry is cut into row ranges of about {@code partBytes}; a DEFLATED one, or one of
      * integers other than uint8, is one part (see {@link NpzSource}). A bad pixel is found where
-     * the image is read, with {@link #parse}'s message. Images are stored as today's floats
-     * (F32): uint8 is scaled by {@code v * (1f / 255f)}, which differs from the 8-bit code table's
-     * {@code v / 255f} in the last bit for 126 of the 256 codes.
+     * the image is read, with {@link #parse}'s message. uint8 images are stored as 8-bit codes of
+     * depth {@code U8_SCALED} (their values are today's {@code v * (1f / 255f)}, bitwise); other
+     * dtypes as today's floats.
      */
     public static RecordTable records(String path, OnBadRecord onBad, int numClasses, DataLimits limits,
             long partBytes, Configuration conf) throws IOException {
@@ -325,6 +326,28 @@ public final class MedMnistReader {
             }
         }
         return 1f / 255f;
+    }
+
+    /**
+     * Image {@code i} at its source depth: a uint8 array's rows stay 8-bit codes (1 byte a value
+     * in a store) whose values are bitwise {@link #image}'s {@code v * (1f / 255f)}; other dtypes
+     * are {@link #image}'s floats.
+     */
+    static RawImage raw(NpyArray a, int i, int channels, int h, int w, int per, float scale, String id) {
+        if (!a.dtype().equals("u1") || scale != 1f / 255f) {
+            return RawImage.of(image(a, i, channels, h, w, per, scale, id));
+        }
+        byte[] codes = new byte[per];
+        long base = (long) i * per;
+        int hw = h * w;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int c = 0; c < channels; c++) {
+                    codes[c * hw + y * w + x] = a.data().get((int) (base + ((long) y * w + x) * channels + c));
+                }
+            }
+        }
+        return RawImage.u8Scaled(codes, channels, h, w);
     }
 
     static Image image(NpyArray a, int i, int channels, int h, int w, int per, float scale, String id) {

@@ -7,7 +7,6 @@ import io.metalr.formats.MalformedFileException;
 import io.metalr.formats.NpyArray;
 import io.metalr.formats.NpyFormat;
 import io.metalr.udf.image.BadRecordException;
-import io.metalr.udf.image.RawImage;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -136,7 +135,7 @@ final class NpzSource implements PartedSource<NpzSource.Part> {
             String id = id(p, row);
             try {
                 out.add(RecordImage.of(rid, id,
-                        RawImage.of(MedMnistReader.image(rows, (int) (row - first), c, h, w, c * h * w, scale, id))));
+                        MedMnistReader.raw(rows, (int) (row - first), c, h, w, c * h * w, scale, id)));
             } catch (BadRecordException e) {
                 out.add(RecordImage.bad(rid, id, e.getMessage()));
             }

@@ -24,7 +24,7 @@ public record RecordImage(long rid, String where, String file, byte[] encoded, R
 
     public static RecordImage of(long rid, String where, RawImage img) {
         Object codes = switch (img.depth()) {
-            case U8 -> img.bytes();
+            case U8, U8_SCALED -> img.bytes();
             case U16 -> img.shorts();
             case F32 -> img.floats();
         };
@@ -42,6 +42,7 @@ public record RecordImage(long rid, String where, String file, byte[] encoded, R
         }
         return switch (depth) {
             case U8 -> RawImage.u8((byte[]) codes, channels, height, width);
+            case U8_SCALED -> RawImage.u8Scaled((byte[]) codes, channels, height, width);
             case U16 -> RawImage.u16((short[]) codes, channels, height, width);
             case F32 -> RawImage.f32((float[]) codes, channels, height, width);
         };

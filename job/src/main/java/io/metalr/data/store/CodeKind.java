@@ -10,7 +10,8 @@ import io.metalr.udf.image.RawImage;
 public enum CodeKind {
     U8(RawImage.Depth.U8),
     U16(RawImage.Depth.U16),
-    F32(RawImage.Depth.F32);
+    F32(RawImage.Depth.F32),
+    U8_SCALED(RawImage.Depth.U8_SCALED);
 
     private final RawImage.Depth depth;
 

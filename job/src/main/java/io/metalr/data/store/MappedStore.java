@@ -214,6 +214,11 @@ public final class MappedStore implements Store, Closeable {
                 }
             }
             case F32 -> w.slice(p, 4 * n).order(StoreLayout.ORDER).asFloatBuffer().get(out, at, n);
+            case U8_SCALED -> {
+                for (int i = 0; i < n; i++) {
+                    out[at + i] = RawImage.u8ScaledValue(w.get(p + i));
+                }
+            }
             default -> throw new IllegalStateException(kind(position).toString());
         }
     }
@@ -231,6 +236,11 @@ public final class MappedStore implements Store, Closeable {
                 byte[] b = new byte[n];
                 w.get(p, b);
                 yield RawImage.u8(b, c, h, wd);
+            }
+            case U8_SCALED -> {
+                byte[] b = new byte[n];
+                w.get(p, b);
+                yield RawImage.u8Scaled(b, c, h, wd);
             }
             case U16 -> {
                 short[] s = new short[n];

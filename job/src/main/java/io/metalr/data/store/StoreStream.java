@@ -28,7 +28,7 @@ public final class StoreStream {
             out.writeInt(img.height());
             out.writeInt(img.width());
             switch (img.depth()) {
-                case U8 -> out.write(img.bytes());
+                case U8, U8_SCALED -> out.write(img.bytes());
                 case U16 -> {
                     ByteBuffer b = ByteBuffer.allocate(2 * img.length()).order(StoreLayout.ORDER);
                     b.asShortBuffer().put(img.shorts());
@@ -68,6 +68,7 @@ public final class StoreStream {
                 ByteBuffer bb = ByteBuffer.wrap(b).order(StoreLayout.ORDER);
                 RawImage img = switch (kind) {
                     case U8 -> RawImage.u8(b, c, h, wd);
+                    case U8_SCALED -> RawImage.u8Scaled(b, c, h, wd);
                     case U16 -> {
                         short[] s = new short[(int) values];
                         bb.asShortBuffer().get(s);

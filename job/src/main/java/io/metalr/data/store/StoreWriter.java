@@ -151,7 +151,7 @@ public final class StoreWriter implements Closeable {
             int m = Math.min(n - done, buf.remaining() / per);
             int start = buf.position();
             switch (k) {
-                case U8 -> buf.put(img.bytes(), done, m);
+                case U8, U8_SCALED -> buf.put(img.bytes(), done, m);
                 case U16 -> buf.asShortBuffer().put(img.shorts(), done, m);
                 case F32 -> buf.asFloatBuffer().put(img.floats(), done, m);
                 default -> throw new IllegalStateException(k.toString());

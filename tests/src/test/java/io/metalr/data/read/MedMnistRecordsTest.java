@@ -131,6 +131,10 @@ class MedMnistRecordsTest {
         }
         Placement p = Placement.of(rec, RATIOS, 9, 2);
         LoadedShards ranged = RecordLoads.checkBothWays(spark, rec, p, spec(OnBadRecord.FAIL), ref::get);
+        // uint8 rows stay one byte a value (F32 would take four): only the index adds to the codes
+        long values = ranged.images() * 3L * H * W;
+        assertTrue(ranged.bytes() >= values && ranged.bytes() < values + 64L * ranged.images() + 4096,
+                ranged.bytes() + " bytes for " + values + " 8-bit values");
         List<String> rangedSha = shas(ranged);
         LocalStores.release(ranged.dataKey());
 

@@ -24,7 +24,7 @@ class MappedStoreTest {
     @TempDir
     Path dir;
 
-    /** U8, U16 and F32 images of different shapes (F32 with NaN, -0 and infinities: kept as bits). */
+    /** U8, U16, F32 and U8_SCALED images of different shapes (F32 with NaN, -0 and infinities: kept as bits). */
     static List<RawImage> images(int n, long seed) {
         Random rnd = new Random(seed);
         List<RawImage> out = new ArrayList<>();
@@ -33,7 +33,7 @@ class MappedStoreTest {
             int h = 2 + rnd.nextInt(6);
             int w = 2 + rnd.nextInt(6);
             int len = c * h * w;
-            switch (i % 3) {
+            switch (i % 4) {
                 case 0 -> {
                     byte[] b = new byte[len];
                     rnd.nextBytes(b);
@@ -45,6 +45,11 @@ class MappedStoreTest {
                         s[k] = (short) rnd.nextInt(65536);
                     }
                     out.add(RawImage.u16(s, c, h, w));
+                }
+                case 3 -> {
+                    byte[] b = new byte[len];
+                    rnd.nextBytes(b);
+                    out.add(RawImage.u8Scaled(b, c, h, w));
                 }
                 default -> {
                     float[] f = new float[len];

@@ -22,7 +22,13 @@ public final class RawImage {
         /** Unsigned 16-bit codes; the value is {@code code / 65535f}. */
         U16(2),
         /** The values themselves. */
-        F32(4);
+        F32(4),
+        /**
+         * Unsigned 8-bit codes of a NumPy {@code uint8} array; the value is {@code code * (1f / 255f)},
+         * the array readers' arithmetic, which differs from {@code code / 255f} in the last bit for
+         * 126 of the 256 codes (so it is a depth of its own, not a rounding of {@link #U8}).
+         */
+        U8_SCALED(1);
 
         private final int bytes;
 
@@ -38,6 +44,7 @@ public final class RawImage {
 
     private static final float[] U8_VALUES = table(255);
     private static final float[] U16_VALUES = table(65535);
+    private static final float[] U8_SCALED_VALUES = scaledTable();
 
     private final Depth depth;
     private final int channels;
@@ -61,6 +68,11 @@ public final class RawImage {
         return new RawImage(Depth.U8, codes, codes.length, channels, height, width);
     }
 
+    /** 8-bit codes whose values are {@code code * (1f / 255f)} (see {@link Depth#U8_SCALED}). */
+    public static RawImage u8Scaled(byte[] codes, int channels, int height, int width) {
+        return new RawImage(Depth.U8_SCALED, codes, codes.length, channels, height, width);
+    }
+
     public static RawImage u16(short[] codes, int channels, int height, int width) {
         return new RawImage(Depth.U16, codes, codes.length, channels, height, width);
     }
@@ -77,6 +89,11 @@ public final class RawImage {
     /** The float an 8-bit code stands for: bitwise the decoder's {@code v / 255f}. */
     public static float u8Value(int code) {
         return U8_VALUES[code & 0xFF];
+    }
+
+    /** The float a {@link Depth#U8_SCALED} code stands for: bitwise {@code code * (1f / 255f)}. */
+    public static float u8ScaledValue(int code) {
+        return U8_SCALED_VALUES[code & 0xFF];
     }
 
     /** The float a 16-bit code stands for: bitwise the decoder's {@code v / 65535f}. */
@@ -105,9 +122,9 @@ public final class RawImage {
         return channels * height * width;
     }
 
-    /** The 8-bit codes; only for {@link Depth#U8}. */
+    /** The 8-bit codes; only for {@link Depth#U8} and {@link Depth#U8_SCALED}. */
     public byte[] bytes() {
-        return (byte[]) codesOf(Depth.U8);
+        return (byte[]) codesOf(depth == Depth.U8_SCALED ? Depth.U8_SCALED : Depth.U8);
     }
 
     /** The 16-bit codes (read unsigned); only for {@link Depth#U16}. */
@@ -149,6 +166,12 @@ public final class RawImage {
                 }
             }
             case F32 -> System.arraycopy((float[]) codes, 0, out, offset, n);
+            case U8_SCALED -> {
+                byte[] b = (byte[]) codes;
+                for (int i = 0; i < n; i++) {
+                    out[offset + i] = U8_SCALED_VALUES[b[i] & 0xFF];
+                }
+            }
             default -> throw new IllegalStateException(depth.toString());
         }
         return out;
@@ -160,6 +183,16 @@ public final class RawImage {
         float m = max;
         for (int v = 0; v <= max; v++) {
             t[v] = v / m;
+        }
+        return t;
+    }
+
+    /** {@code v * (1f / 255f)} for every 8-bit code: the NumPy-array readers' int-times-float product. */
+    private static float[] scaledTable() {
+        float[] t = new float[256];
+        float scale = 1f / 255f;
+        for (int v = 0; v <= 255; v++) {
+            t[v] = v * scale;
         }
         return t;
     }
@@ -181,7 +214,7 @@ public final class RawImage {
             return false;
         }
         return switch (depth) {
-            case U8 -> java.util.Arrays.equals((byte[]) codes, (byte[]) r.codes);
+            case U8, U8_SCALED -> java.util.Arrays.equals((byte[]) codes, (byte[]) r.codes);
             case U16 -> java.util.Arrays.equals((short[]) codes, (short[]) r.codes);
             case F32 -> java.util.Arrays.equals((float[]) codes, (float[]) r.codes);
         };

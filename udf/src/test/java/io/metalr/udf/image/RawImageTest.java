@@ -11,6 +11,7 @@ import static io.metalr.udf.image.TestImages.rgb16;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
@@ -132,6 +133,24 @@ class RawImageTest {
         assertThrows(IllegalStateException.class, () -> RawImage.u8(new byte[6], 1, 2, 3).shorts());
         RawImage f = RawImage.f32(new float[] {Float.NaN, -0f, 2}, 1, 1, 3);
         assertBitwise(new Image(new float[] {Float.NaN, -0f, 2}, 1, 1, 3), f.toImage(), "f32");
+    }
+
+    @Test
+    void numpyScaledCodesAreTheArrayReadersProductBitwise() {
+        byte[] codes = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            codes[v] = (byte) v;
+        }
+        float[] got = RawImage.u8Scaled(codes, 1, 16, 16).toImage().data();
+        float[] divided = RawImage.u8(codes, 1, 16, 16).toImage().data();
+        int differ = 0;
+        for (int v = 0; v < 256; v++) {
+            float want = v * (1f / 255f); // MedMnistReader's arithmetic, written out here
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[v]), "code " + v);
+            differ += Float.floatToRawIntBits(divided[v]) != Float.floatToRawIntBits(got[v]) ? 1 : 0;
+        }
+        assertTrue(differ > 0, "v * (1/255f) and v / 255f differ for some codes, so the two depths must stay apart");
+        assertArrayEquals(codes, RawImage.u8Scaled(codes, 1, 16, 16).bytes());
     }
 
     private static void assertBitwise(Image want, Image got, String what) {
