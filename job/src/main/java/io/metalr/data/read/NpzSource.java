@@ -26,7 +26,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
  * rows), or a whole entry that cannot be cut: a DEFLATED one (its rows are only reachable by
  * inflating from the start), or an integer array other than uint8 (its scale, 1/255 or 1/65535,
  * needs the whole array's maximum). Pixels are computed by {@link MedMnistReader}'s own code, so
- * they are bitwise today's; they are kept as floats (see {@link MedMnistReader#records}).
+ * they are bitwise today's; uint8 rows stay 8-bit codes (see {@link MedMnistReader#records}).
  */
 final class NpzSource implements PartedSource<NpzSource.Part> {
 
