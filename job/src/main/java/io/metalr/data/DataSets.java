@@ -312,10 +312,10 @@ public final class DataSets {
                 whole.subset(setName + "/test", a.test()), classNames, skipped, description, pre);
     }
 
-    /** data.cache.dir, or null for java.io.tmpdir. */
+    /** Where this JVM's stores go: data.cache.dir, else Spark's local dirs, else java.io.tmpdir. */
     static Path cacheDir(JobConfig cfg) {
-        String dir = cfg.string("data.cache.dir").trim();
-        return dir.isEmpty() ? null : Path.of(dir);
+        // on an executor (a sweep's trials) that is Spark's local dir, as for the loaders' stores
+        return io.metalr.data.load.LocalStores.directory(cfg.string("data.cache.dir"));
     }
 
     /** The most common image shape, so an odd image out is the one named in the error. */

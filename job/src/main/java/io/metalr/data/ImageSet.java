@@ -356,7 +356,8 @@ public final class ImageSet implements Serializable {
                 int pc = in.readInt();
                 pre = new Preprocessor(ph, pw, pc, (float[]) in.readObject(), (float[]) in.readObject());
             }
-            MappedStore store = StoreStream.read(in, null);
+            // received on an executor: its store goes where the executor's other stores go
+            MappedStore store = StoreStream.read(in, io.metalr.data.load.LocalStores.directory(null));
             set = new ImageSet(name, store, identity(store.size()), patientIds, pre, c, h, w, classes);
         }
 
