@@ -41,7 +41,7 @@ import java.util.Random;
  */
 public class RecordsRunTest {
 
-    static final StructType SCHEMA = new StructType()
+    public static final StructType SCHEMA = new StructType()
             .add("image", DataTypes.BinaryType)
             .add("label", DataTypes.IntegerType)
             .add("patient_id", DataTypes.StringType);
@@ -53,14 +53,15 @@ public class RecordsRunTest {
     public static String table(Path dir, String name, int n, int size, int files) {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            rows.add(RowFactory.create(png(i, size), i % 3, "p" + i / 2));
+            rows.add(RowFactory.create(pngOf(i, size), i % 3, "p" + i / 2));
         }
         String out = dir.resolve(name).toString();
         TestSpark.session().createDataFrame(rows, SCHEMA).repartition(files).write().parquet(out);
         return out;
     }
 
-    static byte[] png(int i, int size) {
+    /** Image {@code i} of a {@link #table}, as PNG. */
+    public static byte[] pngOf(int i, int size) {
         Random rng = new Random(i);
         boolean gray = i % 5 == 4;
         BufferedImage img = new BufferedImage(size, size, gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
