@@ -46,9 +46,13 @@ public final class ExecutorData implements AutoCloseable {
     private final Preprocessor pre;
     private final String description;
     private final ShardPartitions partitions;
+    private final double recordsSeconds;
+    private final double loadSeconds;
 
     private ExecutorData(RecordTable records, Placement placement, LoadedShards loaded, Preprocessor pre, String description,
-            ShardPartitions partitions) {
+            ShardPartitions partitions, double recordsSeconds, double loadSeconds) {
+        this.recordsSeconds = recordsSeconds;
+        this.loadSeconds = loadSeconds;
         this.records = records;
         this.placement = placement;
         this.loaded = loaded;
@@ -82,6 +86,7 @@ public final class ExecutorData implements AutoCloseable {
      * what it built.
      */
     public static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, Consumer<String> log) {
+        long started = System.nanoTime();
         RecordTable records;
         try {
             records = records(cfg);
@@ -113,8 +118,9 @@ public final class ExecutorData implements AutoCloseable {
                         + loaded.bad().get(0).message() + "); a distributed run of the table cannot skip them yet: "
                         + "remove them from the table or set data.onBadRecord = fail to see each");
             }
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
             log.accept(String.format("stores: %d images, %.1f MB on the executors, built in %.1fs", loaded.images(),
-                    loaded.bytes() / 1e6, (System.nanoTime() - t0) / 1e9));
+                    loaded.bytes() / 1e6, loadSeconds));
             Preprocessor pre = preprocessor(cfg, records, loaded);
             int count = records.size();
             String description = records.name() + ": " + count + " images " + pre.channels() + "x" + pre.height() + "x"
@@ -123,7 +129,7 @@ public final class ExecutorData implements AutoCloseable {
                     + "\n" + a.describe(records.classNames(), RecordNames.of(cfg));
             ShardPartitions parts = ShardPartitions.fromStores(sc, loaded, placement, pre, records.numClasses(), shards, seed,
                     cfg.word("meta.source").equals("val"));
-            out = new ExecutorData(records, placement, loaded, pre, description, parts);
+            out = new ExecutorData(records, placement, loaded, pre, description, parts, (t0 - started) / 1e9, loadSeconds);
             return out;
         } finally {
             if (out == null) {
@@ -148,6 +154,21 @@ public final class ExecutorData implements AutoCloseable {
 
     public LoadedShards loaded() {
         return loaded;
+    }
+
+    /** Records read on the driver. */
+    public int records() {
+        return records.size();
+    }
+
+    /** Seconds reading the records and placing them, on the driver. */
+    public double recordsSeconds() {
+        return recordsSeconds;
+    }
+
+    /** Seconds of the executors' load (scan, shuffle, decode, stores written). */
+    public double loadSeconds() {
+        return loadSeconds;
     }
 
     /** What the run's outputs say of the data: classes, skipped records, description, preprocessing; no image sets. */
