@@ -227,9 +227,16 @@ public final class ShardPartitions implements AutoCloseable {
             });
         }
 
+        /**
+         * Not over the handles: a handle whose block was lost would be rebuilt (its store
+         * decoded again) only to run {@code r}. A few tasks per executor, and this JVM.
+         */
         @Override
         public void onHolders(SerializableRunnable r) {
-            handles.foreachPartition(it -> r.run());
+            r.run();
+            int executors = Math.max(1, sc.sc().getExecutorIds().size());
+            int tasks = Math.max(sc.defaultParallelism(), 4 * executors);
+            sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).foreachPartition(it -> r.run());
         }
 
         /**
@@ -241,7 +248,10 @@ public final class ShardPartitions implements AutoCloseable {
         public boolean refresh(Consumer<String> log) {
             log.accept(dataKey + ": a shard's store is not where its task ran; rebuilding the stores");
             String key = dataKey;
-            onHolders(() -> LocalStores.release(key));
+            onHolders(() -> {
+                LocalStores.release(key);
+                StoreShards.forget(key);
+            });
             handles.unpersist(true);
             handles.persist(StorageLevel.MEMORY_ONLY());
             for (StoreHandle h : handles.collect()) {
@@ -262,7 +272,6 @@ public final class ShardPartitions implements AutoCloseable {
                     LocalStores.release(key);
                     StoreShards.forget(key);
                 });
-                LocalStores.releaseEverywhere(sc, key);
             } finally {
                 handles.unpersist(false);
             }
