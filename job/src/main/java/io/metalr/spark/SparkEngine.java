@@ -40,7 +40,9 @@ import java.util.function.Consumer;
  *   <li>{@link #commit}: the driver updates its own copy by theta -= alpha * u and the shards'
  *       mean running statistics; the next round one carries that update to the replicas.
  * </ol>
- * Weights never travel after the first step: every copy applies the same update ({@link ModelState}).
+ * Weights never travel after the first step: every copy applies the same update ({@link ModelState});
+ * only an evaluation sends the driver's weights (once, by broadcast) to the shards, which score
+ * their shares of the split ({@link #evaluate}).
  * With one shard the mean of a shard's numbers is the numbers themselves, and the shard draws the
  * single-process batches, so a 1-shard run is the in-process run.
  */
@@ -232,7 +234,6 @@ public final class SparkEngine implements StepEngine {
         Broadcast<float[]> tensors = cluster.sc().broadcast(spec.all().pack(weights.toHost()));
         Broadcast<JobSpec> bs = cluster.spec();
         int batch = evalBatchSize;
-        ScoreRows missing = new ScoreRows(new int[0], new int[0], new float[0][]);
         try {
             for (int attempt = 0; ; attempt++) {
                 List<ScoreRows> parts = cluster.data()
@@ -254,7 +255,7 @@ public final class SparkEngine implements StepEngine {
     public void close() {
         String runId = spec.runId();
         try {
-            // the replicas live where the shards' partitions are cached
+            // the replicas live where the shards' tasks ran
             cluster.data().onHolders(() -> ShardWorker.release(runId));
         } catch (RuntimeException e) {
             log.accept("could not free the executors' model replicas: " + e.getMessage());
