@@ -13,6 +13,7 @@ import io.metalr.report.RunOutputs;
 import io.metalr.train.CrossValidation;
 import io.metalr.device.Devices;
 import io.metalr.spark.Checkpoint;
+import io.metalr.spark.ExecutorData;
 import io.metalr.spark.MetaMode;
 import io.metalr.spark.RunFingerprint;
 import io.metalr.spark.SparkEngine;
@@ -109,29 +110,42 @@ public final class TrainCommand implements Callable<Integer> {
         // the session first, so that its spark.hadoop.* settings (credentials, default FS) apply to run.dir
         JavaSparkContext sc = shards > 0 ? SparkSessions.context(cfg) : null;
         RunDirectory run = startRunDirectory(cfg, resume, overwrite);
-        DataSets.Loaded data = DataSets.load(cfg);
-        RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
-        System.out.println("model " + setup.net().name() + ", " + setup.net().trainableCount()
-                + " trainable parameters, strategy " + setup.plan().strategy());
-        System.out.println(data.description());
-        System.out.print(setup.groupTable());
-        MetricsLog metrics = new MetricsLog(setup.groups().names());
         MetaMode mode = cfg.choice("distributed.meta_mode", MetaMode.class);
         String runDir = cfg.string("run.dir").trim();
-        CheckpointPolicy checkpoints = runDir.isEmpty() ? null
-                : new CheckpointPolicy(runDir + "/" + RunDirectory.CHECKPOINTS, cfg.integer("train.checkpoint_every"),
-                        cfg.integer("train.keep_checkpoints"), resume,
-                        RunFingerprint.of(cfg, shards, mode, setup.initial(), data.train(), data.val(), data.test()));
+        MetricsLog metrics;
+        DataSets.Loaded data;
+        RunSetup setup;
         Trainer.Outcome out;
-        try (StepEngine engine = shards > 0
-                ? new SparkEngine(cfg, setup, mode, shards, sc, data.train(), data.val(), data.test(), System.out::println, false)
-                : new InProcessEngine(cfg, setup, Devices.resolve(cfg.string("device")), data.train(), data.val(), data.test())) {
-            out = new FitLoop(cfg, setup, engine, List.of(), checkpoints, metrics, System.out::println).run();
+        if (shards > 0 && ExecutorData.supports(cfg.word("data.format"))) {
+            // the executors read, decode and hold the images; the driver holds the records only
+            ExecutorData loaded = ExecutorData.load(cfg, sc, shards, System.out::println);
+            try (StoreEngine engine = engine(cfg, loaded, mode, sc)) {
+                data = loaded.outputs();
+                setup = engine.setup();
+                metrics = startRun(setup, data);
+                CheckpointPolicy checkpoints = checkpoints(cfg, runDir, resume,
+                        () -> loaded.fingerprint(cfg, mode, engine.setup().initial()));
+                out = new FitLoop(cfg, setup, engine.engine(), List.of(), checkpoints, metrics, System.out::println).run();
+            }
+        } else {
+            data = DataSets.load(cfg);
+            setup = RunSetup.from(cfg, data.channels(), data.numClasses());
+            metrics = startRun(setup, data);
+            RunSetup s = setup;
+            CheckpointPolicy checkpoints = checkpoints(cfg, runDir, resume,
+                    () -> RunFingerprint.of(cfg, shards, mode, s.initial(), data.train(), data.val(), data.test()));
+            ImageSet test = cfg.bool("eval.test") ? data.test() : null;
+            try (StepEngine engine = shards > 0
+                    ? new SparkEngine(cfg, setup, mode, shards, sc, data.train(), data.val(), test, System.out::println, false)
+                    : new InProcessEngine(cfg, setup, Devices.resolve(cfg.string("device")), data.train(), data.val(), test)) {
+                out = new FitLoop(cfg, setup, engine, List.of(), checkpoints, metrics, System.out::println).run();
+            }
         }
         metrics.addEpochs(out.epochs());
-        System.out.printf("selected epoch %d: val acc %.3f auc %.3f | test acc %.3f auc %.3f | %d steps in %.1fs%n",
+        System.out.printf("selected epoch %d: val acc %.3f auc %.3f | %s | %d steps in %.1fs%n",
                 out.bestEpoch() + 1, out.bestVal().accuracy(), out.bestVal().macroAuc(),
-                out.test().accuracy(), out.test().macroAuc(), out.steps(), out.seconds());
+                out.test() == null ? "test not evaluated" : String.format("test acc %.3f auc %.3f", out.test().accuracy(),
+                        out.test().macroAuc()), out.steps(), out.seconds());
         if (run != null) {
             if (resume) {
                 run.writeText(RunDirectory.CONFIG, cfg.render());
@@ -140,6 +154,41 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println("wrote " + run.path());
         }
         return out;
+    }
+
+    /** The model, its groups and the data, printed; the run's metrics log. */
+    private static MetricsLog startRun(RunSetup setup, DataSets.Loaded data) {
+        System.out.println("model " + setup.net().name() + ", " + setup.net().trainableCount()
+                + " trainable parameters, strategy " + setup.plan().strategy());
+        System.out.println(data.description());
+        System.out.print(setup.groupTable());
+        return new MetricsLog(setup.groups().names());
+    }
+
+    /** Checkpoints in run.dir/checkpoints, or null without run.dir; the fingerprint is made only when needed. */
+    private static CheckpointPolicy checkpoints(JobConfig cfg, String runDir, boolean resume,
+            java.util.function.Supplier<RunFingerprint> fingerprint) {
+        return runDir.isEmpty() ? null
+                : new CheckpointPolicy(runDir + "/" + RunDirectory.CHECKPOINTS, cfg.integer("train.checkpoint_every"),
+                        cfg.integer("train.keep_checkpoints"), resume, fingerprint.get());
+    }
+
+    /** A Spark engine over the executors' stores, with the setup it was made for; closing it releases the stores. */
+    private record StoreEngine(SparkEngine engine, RunSetup setup) implements AutoCloseable {
+        @Override
+        public void close() {
+            engine.close();
+        }
+    }
+
+    private static StoreEngine engine(JobConfig cfg, ExecutorData loaded, MetaMode mode, JavaSparkContext sc) {
+        try {
+            RunSetup setup = RunSetup.from(cfg, loaded.channels(), loaded.numClasses());
+            return new StoreEngine(new SparkEngine(cfg, setup, mode, loaded.partitions(), sc, System.out::println, false), setup);
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
     }
 
     /** k-fold cross-validation over all of the data's images (data.folds = k); run.dir as for {@link #run}. */

@@ -277,6 +277,7 @@ public final class JobConfig {
         nonNegative("meta.batch_size");
         nonNegative("train.checkpoint_every");
         positive("train.keep_checkpoints");
+        nonNegative("train.max_steps");
         nonNegative("distributed.shards");
         // every rate and factor the step multiplies by: Infinity and NaN parse as numbers
         for (String key : List.of("train.lr", "train.weight_decay", "train.beta1", "train.beta2", "train.eps",

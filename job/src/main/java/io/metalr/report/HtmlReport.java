@@ -42,15 +42,19 @@ public final class HtmlReport {
         });
         p.h2("Test metrics");
         ClassificationMetrics test = out.test();
-        p.keyValues(new String[][] {
-            {"accuracy", fmt("%.4f", test.accuracy())},
-            {"AUC (macro, one-vs-rest)", fmt("%.4f", test.macroAuc())},
-            {"loss", fmt("%.4f", test.loss())},
-            {"macro F1", fmt("%.4f", test.macroF1())},
-            {"images", Long.toString(test.sampleCount())},
-        });
-        p.perClass(test, subject.classes());
-        p.confusion(test.confusionMatrix(), subject.classes(), "rows: true class, columns: predicted class");
+        if (test == null) {
+            p.keyValues(new String[][] {{"test split", "not evaluated (eval.test = false)"}});
+        } else {
+            p.keyValues(new String[][] {
+                {"accuracy", fmt("%.4f", test.accuracy())},
+                {"AUC (macro, one-vs-rest)", fmt("%.4f", test.macroAuc())},
+                {"loss", fmt("%.4f", test.loss())},
+                {"macro F1", fmt("%.4f", test.macroF1())},
+                {"images", Long.toString(test.sampleCount())},
+            });
+            p.perClass(test, subject.classes());
+            p.confusion(test.confusionMatrix(), subject.classes(), "rows: true class, columns: predicted class");
+        }
         p.h2("Layer groups");
         p.groups(subject.groups(), subject.trainable(), subject.initialLr(), List.of(out.finalLr()), List.of("final lr"));
         p.h2("Charts");

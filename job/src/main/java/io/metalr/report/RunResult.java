@@ -28,7 +28,9 @@ public record RunResult(RunSubject subject, Trainer.Outcome outcome, long trainI
         s.put("epochs", outcome.epochs().size());
         s.put("best_epoch", outcome.bestEpoch());
         s.put("val", outcome.bestVal().toMap());
-        s.put("test", outcome.test().toMap());
+        if (outcome.test() != null) { // eval.test = false: not evaluated
+            s.put("test", outcome.test().toMap());
+        }
         s.put("initial_lr", subject.initialLr());
         s.put("final_lr", outcome.finalLr());
         s.put("steps", outcome.steps());

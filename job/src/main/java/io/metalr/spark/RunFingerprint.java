@@ -51,6 +51,19 @@ public record RunFingerprint(SortedMap<String, String> values) {
     /** The fingerprint of a run with this config, shard count, meta mode, initial weights and splits ({@code test} may be null). */
     public static RunFingerprint of(JobConfig cfg, int shards, MetaMode mode, Map<String, float[]> initial,
             ImageSet train, ImageSet val, ImageSet test) {
+        SortedMap<String, String> data = new TreeMap<>();
+        split(data, "train", train);
+        split(data, "val", val);
+        split(data, "test", test);
+        return of(cfg, shards, mode, initial, data);
+    }
+
+    /**
+     * The fingerprint of a run with this config, shard count, meta mode and initial weights, and
+     * the data's own entries ({@code data.*}: image counts and digests, however the data was read).
+     */
+    public static RunFingerprint of(JobConfig cfg, int shards, MetaMode mode, Map<String, float[]> initial,
+            Map<String, String> data) {
         SortedMap<String, String> v = new TreeMap<>();
         for (Map.Entry<String, ConfigValue> e : cfg.own().entrySet()) {
             if (counted(e.getKey())) {
@@ -60,9 +73,7 @@ public record RunFingerprint(SortedMap<String, String> values) {
         // one shard draws the batches a single process draws: the same trajectory, so a run may resume across them
         v.put("distributed.shards", Integer.toString(Math.max(1, shards)));
         v.put("distributed.meta_mode", mode.name().toLowerCase(java.util.Locale.ROOT));
-        split(v, "train", train);
-        split(v, "val", val);
-        split(v, "test", test);
+        v.putAll(data);
         FloatDigest weights = new FloatDigest();
         long count = 0;
         for (Map.Entry<String, float[]> e : initial.entrySet()) {

@@ -3,32 +3,50 @@ package io.metalr.spark;
 import io.metalr.data.ImageSet;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One shard as its partition caches it: the shard's decoded training images and its part of the
- * meta source (the same images when meta batches come from the training set, else its stratified
- * share of the validation set), each with the mapping from the whole set's indices, which the
- * batch order speaks in, to positions here.
+ * One shard's data as its rounds see it: the shard's training images and its part of the meta
+ * source (the same images when meta batches come from the training set, else its stratified share
+ * of the validation set), each with the mapping from the whole split's indices, which the batch
+ * order speaks in, to positions here; and its shares of the validation and test sets, in ascending
+ * split index (rid order), which the executors' evaluation scores. Either broadcast from the
+ * driver or made on the executor over its stores ({@link ShardPartitions}).
  */
 public final class ShardData implements Serializable {
 
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     final int index;
     final ImageSet train;
     final ImageSet meta;
     private final Members trainMembers;
     private final Members metaMembers;
+    /** The shard's share of a held-out split with each image's index in that split, ascending; null: none. */
+    final Part val;
+    final Part test;
+
+    /** A held-out split's images of one shard, and their indices in the split (the sort key of the scores). */
+    record Part(ImageSet images, int[] keys) implements Serializable {}
 
     /** {@code meta} null: meta batches come from the shard's training images. */
-    ShardData(int index, ImageSet train, int[] members, ImageSet meta, int[] metaMembers) {
+    ShardData(int index, ImageSet train, int[] members, ImageSet meta, int[] metaMembers, Part val, Part test) {
         this.index = index;
         this.train = train;
         this.trainMembers = new Members(index, members);
         this.meta = meta == null ? train : meta;
         this.metaMembers = meta == null ? trainMembers : new Members(index, metaMembers);
+        this.val = val;
+        this.test = test;
+    }
+
+    /** The images of {@code set} at {@code members} (its indices), sorted ascending: a part to evaluate. */
+    static Part part(ImageSet set, int[] members, String name) {
+        int[] keys = members.clone();
+        Arrays.sort(keys);
+        return new Part(set.subset(name, keys), keys);
     }
 
     /** Positions in {@link #train} of training-set indices. */

@@ -13,6 +13,8 @@ public final class ShardResult implements Serializable {
     int shards;
     /** Shards whose replica was missing or behind and computed nothing (see {@link ShardWorker}). */
     int stale;
+    /** Shards whose data was not in their task's JVM (see {@link ShardPartitions#fromStores}). */
+    int missing;
     FloatSum grad;
     FloatSum buffers;
     double[] dot;
@@ -38,6 +40,14 @@ public final class ShardResult implements Serializable {
         return r;
     }
 
+    /** A shard's answer when its task found its stores missing: nothing computed. */
+    static ShardResult missing() {
+        ShardResult r = new ShardResult();
+        r.shards = 1;
+        r.missing = 1;
+        return r;
+    }
+
     /** Adds another result into this one (either may be the empty zero value). */
     ShardResult merge(ShardResult o) {
         if (o.shards == 0) {
@@ -46,11 +56,12 @@ public final class ShardResult implements Serializable {
         if (shards == 0) {
             return o;
         }
-        if (stale > 0 || o.stale > 0) {
-            // the round is repeated with the whole state: only the count matters
+        if (stale > 0 || o.stale > 0 || missing > 0 || o.missing > 0) {
+            // the round is repeated (with the whole state, or after the stores are rebuilt): only the counts matter
             ShardResult r = new ShardResult();
             r.shards = shards + o.shards;
             r.stale = stale + o.stale;
+            r.missing = missing + o.missing;
             return r;
         }
         if ((grad == null) != (o.grad == null) || (buffers == null) != (o.buffers == null)) {

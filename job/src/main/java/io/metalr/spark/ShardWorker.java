@@ -12,6 +12,8 @@ import io.metalr.nn.Network;
 import io.metalr.nn.ParamLookup;
 import io.metalr.nn.Scratch;
 import io.metalr.nn.Weights;
+import io.metalr.eval.ScoreRows;
+import io.metalr.train.Evaluator;
 import io.metalr.train.MetaGradient;
 import io.metalr.train.ModelCompute;
 
@@ -213,6 +215,27 @@ final class ShardWorker {
         out.dot = m.sums().dot();
         out.valNormSq = m.sums().valNormSq();
         out.dirNormSq = m.sums().dirNormSq();
+    }
+
+    /**
+     * The scores of the shard's part of a held-out split under the given weights (all tensors,
+     * packed), in batches of {@code batchSize} from its first image: the single process's
+     * {@link Evaluator} code on the same batches when one shard holds the whole split.
+     */
+    static ScoreRows score(JobSpec spec, ShardData shard, boolean test, float[] tensors, int batchSize) {
+        ShardData.Part part = test ? shard.test : shard.val;
+        if (part == null) {
+            return new ScoreRows(new int[0], new int[0], new float[0][]);
+        }
+        Autograd.disableOnThisThread();
+        Network net = spec.network();
+        try (Weights w = Weights.fromHost(net, spec.all().unpack(tensors), Devices.forCurrentTask(spec.device()))) {
+            int[] labels = new int[part.images().size()];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = part.images().label(i);
+            }
+            return new ScoreRows(part.keys(), labels, Evaluator.probabilities(w, part.images(), batchSize));
+        }
     }
 
     private static Map<String, float[]> toHost(Map<String, NDArray> arrays) {

@@ -6,11 +6,11 @@ import io.metalr.config.JobConfig;
 import io.metalr.data.ImageSet;
 import io.metalr.data.Shards;
 import io.metalr.eval.ClassificationMetrics;
+import io.metalr.eval.ScoreRows;
 import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.ParamSpec;
 import io.metalr.nn.Weights;
-import io.metalr.train.Evaluator;
 import io.metalr.train.RunSetup;
 import io.metalr.train.fit.StepEngine;
 
@@ -40,7 +40,9 @@ import java.util.function.Consumer;
  *   <li>{@link #commit}: the driver updates its own copy by theta -= alpha * u and the shards'
  *       mean running statistics; the next round one carries that update to the replicas.
  * </ol>
- * Weights never travel after the first step: every copy applies the same update ({@link ModelState}).
+ * Weights never travel after the first step: every copy applies the same update ({@link ModelState});
+ * only an evaluation sends the driver's weights (once, by broadcast) to the shards, which score
+ * their shares of the split ({@link #evaluate}).
  * With one shard the mean of a shard's numbers is the numbers themselves, and the shard draws the
  * single-process batches, so a 1-shard run is the in-process run.
  */
@@ -58,8 +60,7 @@ public final class SparkEngine implements StepEngine {
     private final Cluster cluster;
     private final Weights weights;
     private final ModelState state;
-    private final ImageSet val;
-    private final ImageSet test;
+    private final int numClasses;
     private final Consumer<String> log;
     private final boolean fullStateEveryRound;
     private StepInput.Means lastUpdate;
@@ -68,34 +69,49 @@ public final class SparkEngine implements StepEngine {
     private boolean pendingLookahead;
 
     /**
+     * Over sets the driver loaded, each shard broadcast once ({@link ShardPartitions#broadcast}).
+     *
+     * @param test null: not evaluated
      * @param fullStateEveryRound send the whole model state in every round, as if every replica
      *     were new: slow, and only for tests that check the replicas' own updates against it
      */
     public SparkEngine(JobConfig cfg, RunSetup setup, MetaMode mode, int shardCount, JavaSparkContext sc,
             ImageSet train, ImageSet val, ImageSet test, Consumer<String> log, boolean fullStateEveryRound) {
-        MetaLrSettings meta = cfg.meta();
-        if (mode == MetaMode.LOCAL && meta.direction() == MetaLrSettings.Direction.OPTIMIZER) {
-            throw new IllegalArgumentException("meta.direction = optimizer needs distributed.meta_mode = global: "
-                    + "the optimizer's state lives on the driver");
-        }
+        this(cfg, setup, mode, broadcastShards(cfg, shardCount, sc, train, val, test), sc, log, fullStateEveryRound);
+    }
+
+    private static ShardPartitions broadcastShards(JobConfig cfg, int shardCount, JavaSparkContext sc, ImageSet train,
+            ImageSet val, ImageSet test) {
         boolean metaFromVal = cfg.word("meta.source").equals("val");
         if (metaFromVal && val.size() < shardCount) {
             throw new IllegalArgumentException("meta.source = val: the validation set's " + val.size()
                     + " images cannot give each of distributed.shards = " + shardCount + " shards one");
         }
+        return ShardPartitions.broadcast(sc, train, val, test, shardCount, cfg.integer("train.seed"), metaFromVal);
+    }
+
+    /**
+     * Over the given shard partitions (the engine closes them): sets the driver loaded, or stores
+     * the executors built ({@link ShardPartitions#fromStores}).
+     */
+    public SparkEngine(JobConfig cfg, RunSetup setup, MetaMode mode, ShardPartitions data, JavaSparkContext sc,
+            Consumer<String> log, boolean fullStateEveryRound) {
+        MetaLrSettings meta = cfg.meta();
+        if (mode == MetaMode.LOCAL && meta.direction() == MetaLrSettings.Direction.OPTIMIZER) {
+            data.close();
+            throw new IllegalArgumentException("meta.direction = optimizer needs distributed.meta_mode = global: "
+                    + "the optimizer's state lives on the driver");
+        }
         this.mode = mode;
-        this.shardCount = shardCount;
-        this.val = val;
-        this.test = test;
+        this.shards = data.train();
+        this.shardCount = shards.count();
         this.log = log;
         this.fullStateEveryRound = fullStateEveryRound;
         this.batchSize = cfg.integer("train.batch_size");
         this.evalBatchSize = cfg.integer("train.eval_batch_size");
+        this.numClasses = setup.net().numClasses();
         long seed = cfg.integer("train.seed");
-        this.shards = Shards.of(train, shardCount, seed);
-        Shards metaShards = metaFromVal ? Shards.of(val, shardCount, seed) : shards;
-        this.spec = spec(cfg, setup, mode, shards, metaShards, seed, train.channels());
-        ShardPartitions data = ShardPartitions.broadcast(sc, train, shards, metaFromVal ? val : null, metaShards);
+        this.spec = spec(cfg, setup, mode, shards, data.meta(), seed, data.channels());
         // the spec (with every shard's indices) likewise travels once, not inside every task
         this.cluster = new Cluster(sc, data, sc.broadcast(spec));
         log.accept(shards.describe());
@@ -202,19 +218,45 @@ public final class SparkEngine implements StepEngine {
         weights.load(tensors);
     }
 
-    /** On the driver, on its CPU copy of the model. */
+    /**
+     * On the executors, where each shard's share of the split is: the driver's weights travel once
+     * (a broadcast), every shard scores its images in batches of {@code train.eval_batch_size} and
+     * returns the scores, and the driver computes the metrics over all of them in split order
+     * ({@link ScoreRows#metrics}). One shard holding the whole split scores the batches a single
+     * process scores.
+     */
     @Override
     public ClassificationMetrics evaluate(EvalSplit split) {
-        ImageSet set = split == EvalSplit.VAL ? val : test;
-        return set == null ? null : Evaluator.evaluate(weights, set, evalBatchSize);
+        boolean test = split == EvalSplit.TEST;
+        if ((test ? cluster.data().test() : cluster.data().val()) == null) {
+            return null;
+        }
+        Broadcast<float[]> tensors = cluster.sc().broadcast(spec.all().pack(weights.toHost()));
+        Broadcast<JobSpec> bs = cluster.spec();
+        int batch = evalBatchSize;
+        try {
+            for (int attempt = 0; ; attempt++) {
+                List<ScoreRows> parts = cluster.data()
+                        .run(shard -> ShardWorker.score(bs.value(), shard, test, tensors.value(), batch), null)
+                        .collect();
+                if (!parts.contains(null)) {
+                    return ScoreRows.metrics(parts, numClasses);
+                }
+                if (attempt > 0 || !cluster.data().refresh(log)) {
+                    throw new IllegalStateException("evaluating " + split + ": a shard's stores are missing after a rebuild");
+                }
+            }
+        } finally {
+            tensors.destroy(false);
+        }
     }
 
     @Override
     public void close() {
         String runId = spec.runId();
         try {
-            // the replicas live where the shards' partitions are cached
-            cluster.data().rdd().foreachPartition(it -> ShardWorker.release(runId));
+            // the replicas live where the shards' tasks ran
+            cluster.data().onHolders(() -> ShardWorker.release(runId));
         } catch (RuntimeException e) {
             log.accept("could not free the executors' model replicas: " + e.getMessage());
         }
@@ -234,6 +276,15 @@ public final class SparkEngine implements StepEngine {
             in = in.withFullState(state.snapshot());
         }
         ShardResult r = broadcastRound(in, bytes);
+        if (r.missing > 0) {
+            if (!cluster.data().refresh(log)) {
+                throw new IllegalStateException("step " + in.step() + ": " + r.missing + " shard(s) found no data");
+            }
+            r = broadcastRound(in, bytes);
+            if (r.missing > 0) {
+                throw new IllegalStateException("step " + in.step() + ": " + r.missing + " shard(s) found no stores after a rebuild");
+            }
+        }
         if (r.stale > 0) {
             if (in.step() > 0 || state.version() > 0) {
                 log.accept("step " + in.step() + ": " + r.stale + " shard replica(s) missing or behind; sending them the whole model state");
@@ -253,15 +304,9 @@ public final class SparkEngine implements StepEngine {
         Broadcast<StepInput> bc = cluster.sc().broadcast(in);
         Broadcast<JobSpec> spec = cluster.spec();
         try {
-            return cluster.data().rdd().mapPartitions(it -> {
-                List<ShardResult> out = new ArrayList<>();
-                while (it.hasNext()) {
-                    ShardData shard = it.next();
-                    out.add(lookahead ? ShardWorker.metaGradient(spec.value(), shard, bc.value())
-                            : ShardWorker.gradients(spec.value(), shard, bc.value()));
-                }
-                return out.iterator();
-            }).treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);
+            return cluster.data().run(shard -> lookahead ? ShardWorker.metaGradient(spec.value(), shard, bc.value())
+                    : ShardWorker.gradients(spec.value(), shard, bc.value()), ShardResult.missing())
+                    .treeAggregate(ShardResult.empty(), ShardResult::merge, ShardResult::merge);
         } finally {
             bc.destroy();
         }

@@ -25,6 +25,9 @@ public final class SparkSessions {
         // a shard's gradient goes back inside the task's status message instead of through the
         // block manager and a second fetch (capped by spark.rpc.message.maxSize, 128 MiB by default)
         out.put("spark.task.maxDirectResultSize", "128m");
+        // a shard's task must run where its cached partition (and store) is: a task sent elsewhere
+        // finds no store, and the stores are rebuilt (ShardPartitions#fromStores); waiting is cheaper
+        out.put("spark.locality.wait.process", "60s");
         out.keySet().removeIf(conf::contains);
         return out;
     }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import io.metalr.data.Batch;
 import io.metalr.data.ImageSet;
 import io.metalr.eval.ClassificationMetrics;
-import io.metalr.eval.MetricsAccumulator;
 import io.metalr.nn.Weights;
 
 /** Scores an image set with the model in evaluation mode (batch-norm running statistics). */
@@ -14,27 +13,36 @@ public final class Evaluator {
     private Evaluator() {}
 
     public static ClassificationMetrics evaluate(Weights weights, ImageSet data, int batchSize) {
+        int[] labels = new int[data.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = data.label(i);
+        }
+        return ClassificationMetrics.compute(labels, probabilities(weights, data, batchSize), weights.network().numClasses());
+    }
+
+    /**
+     * The class probabilities of every image, in order, scored in batches of {@code batchSize}
+     * images from the first: the one scoring code of a process and of Spark's executors, so equal
+     * batches give bitwise equal scores.
+     */
+    public static float[][] probabilities(Weights weights, ImageSet data, int batchSize) {
         int classes = weights.network().numClasses();
-        MetricsAccumulator acc = new MetricsAccumulator(classes);
+        float[][] rows = new float[data.size()][];
         for (int start = 0; start < data.size(); start += batchSize) {
             int len = Math.min(batchSize, data.size() - start);
             int[] idx = new int[len];
-            int[] labels = new int[len];
             for (int k = 0; k < len; k++) {
                 idx[k] = start + k;
-                labels[k] = data.label(start + k);
             }
             try (NDManager scratch = weights.manager().newSubManager()) {
                 Batch b = data.batch(scratch, idx);
                 NDArray prob = weights.network().forward(weights.lookup(), b.x(), false).softmax(1);
                 float[] flat = prob.toFloatArray();
-                float[][] rows = new float[len][classes];
                 for (int k = 0; k < len; k++) {
-                    System.arraycopy(flat, k * classes, rows[k], 0, classes);
+                    rows[start + k] = java.util.Arrays.copyOfRange(flat, k * classes, (k + 1) * classes);
                 }
-                acc.add(labels, rows);
             }
         }
-        return acc.result();
+        return rows;
     }
 }

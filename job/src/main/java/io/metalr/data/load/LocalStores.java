@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * The stores this JVM holds (an executor's, or the driver's in-process), by {@link StoreKey}: the
@@ -49,6 +50,44 @@ public final class LocalStores {
             }
             return false;
         });
+    }
+
+    /**
+     * Releases {@code dataKey}'s stores in this JVM and, best effort, in every executor of the
+     * application: a job of a few tasks per executor (Spark gives no way to address each one); a
+     * store it misses is removed when its JVM exits. Called when a run ends and after a failed load.
+     */
+    public static void releaseEverywhere(JavaSparkContext sc, String dataKey) {
+        release(dataKey);
+        int executors = Math.max(1, sc.sc().getExecutorIds().size());
+        int tasks = Math.max(sc.defaultParallelism(), 4 * executors);
+        sc.parallelize(java.util.stream.IntStream.range(0, tasks).boxed().toList(), tasks)
+                .foreachPartition(it -> release(dataKey));
+    }
+
+    /**
+     * As {@link #releaseEverywhere}, for every store not in {@code keep} (the data keys of this JVM
+     * before a load that failed before telling its key): executors belong to one application, so
+     * these are that load's.
+     */
+    public static void releaseAllBut(JavaSparkContext sc, java.util.Set<String> keep) {
+        java.util.Set<String> kept = java.util.Set.copyOf(keep);
+        releaseAllBut(kept);
+        int executors = Math.max(1, sc.sc().getExecutorIds().size());
+        int tasks = Math.max(sc.defaultParallelism(), 4 * executors);
+        sc.parallelize(java.util.stream.IntStream.range(0, tasks).boxed().toList(), tasks)
+                .foreachPartition(it -> releaseAllBut(kept));
+    }
+
+    private static void releaseAllBut(java.util.Set<String> kept) {
+        dataKeys().stream().filter(k -> !kept.contains(k)).forEach(LocalStores::release);
+    }
+
+    /** The data keys of the stores this JVM holds. */
+    public static java.util.Set<String> dataKeys() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        STORES.keySet().forEach(k -> out.add(k.dataKey()));
+        return out;
     }
 
     /**

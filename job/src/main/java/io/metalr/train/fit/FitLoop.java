@@ -85,7 +85,8 @@ public final class FitLoop {
         LrController rates = new LrController(cfg.meta(), setup.plan(), setup.groups().headIndex(),
                 cfg.word("train.on_nan").equals("skip"));
         int stepsPerEpoch = engine.stepsPerEpoch();
-        long totalSteps = (long) stepsPerEpoch * epochs;
+        long maxSteps = cfg.integer("train.max_steps");
+        long totalSteps = maxSteps > 0 ? Math.min(maxSteps, (long) stepsPerEpoch * epochs) : (long) stepsPerEpoch * epochs;
         long started = System.nanoTime();
         State st = new State();
         if (checkpoints != null) {
@@ -95,10 +96,11 @@ public final class FitLoop {
             }
         }
         long stepsThisRun = 0;
-        for (; st.epoch < epochs; st.epoch++, st.stepInEpoch = 0) {
+        for (; st.epoch < epochs && st.step < totalSteps; st.epoch++, st.stepInEpoch = 0) {
             int epoch = st.epoch;
             long epochStart = System.nanoTime();
-            for (; st.stepInEpoch < stepsPerEpoch; st.stepInEpoch++) {
+            // train.max_steps may end the run inside an epoch: that epoch is evaluated as a whole one
+            for (; st.stepInEpoch < stepsPerEpoch && st.step < totalSteps; st.stepInEpoch++) {
                 long t0 = System.nanoTime();
                 double[] before = rates.rates();
                 StepEngine.StepSums sums = engine.compute(new StepEngine.StepRequest(epoch, st.stepInEpoch, st.step, before,
@@ -148,6 +150,7 @@ public final class FitLoop {
                     checkpoint(st, epoch, st.stepInEpoch + 1, rates, started, epochStart); // continues after this step
                 }
             }
+            boolean stopped = st.stepInEpoch < stepsPerEpoch;
             ClassificationMetrics v = engine.evaluate(StepEngine.EvalSplit.VAL);
             Trainer.EpochResult er = new Trainer.EpochResult(epoch, st.step, st.seen == 0 ? Double.NaN : st.lossSum / st.seen,
                     st.seen == 0 ? Double.NaN : (double) st.correct / st.seen, v, rates.rates(),
@@ -162,7 +165,7 @@ public final class FitLoop {
             st.seen = 0;
             st.epochSecondsBefore = 0;
             log.accept(Progress.epochLine(er, epochs));
-            if (checkpoints != null) {
+            if (checkpoints != null && !stopped) {
                 checkpoint(st, epoch + 1, 0, rates, started, System.nanoTime()); // continues with the next epoch
             }
         }
@@ -173,7 +176,8 @@ public final class FitLoop {
             log.accept("model selection: " + metric + " was undefined in every epoch; keeping the last epoch");
         }
         engine.loadWeights(st.best);
-        ClassificationMetrics test = engine.evaluate(StepEngine.EvalSplit.TEST);
+        // eval.test = false: the test split is not scored at all (the benchmark; runs that keep it sealed)
+        ClassificationMetrics test = cfg.bool("eval.test") ? engine.evaluate(StepEngine.EvalSplit.TEST) : null;
         return new Trainer.Outcome(st.history, st.bestEpoch, st.history.get(st.bestEpoch).val(), test, st.best,
                 rates.rates(), st.step, st.skipped, st.secondsBefore + (System.nanoTime() - started) / 1e9);
     }
