@@ -200,7 +200,8 @@ public final class ScaleBenchmark {
             JobConfig cfg = JobConfig.of(ConfigFactory.parseString(String.join("\n", List.of("device = cpu",
                     "model.name = small_resnet", "strategy = metalr", "train.epochs = 1000", "train.batch_size = 32",
                     // a forward pass keeps a batch's activations until the batch ends: at 224 px the default 256
-                    // images take about 11 GB per executor (two were OOM-killed on this 24 GB machine); 32 take 1.4
+                    // took 10-12 GB per executor (two were OOM-killed on this 24 GB machine); with 32 an executor
+                    // stayed under 4.7 GB resident, its mapped store pages included
                     "train.eval_batch_size = 32",
                     "train.log_every = 0", "train.max_steps = " + STEPS, "train.seed = " + seed, "eval.test = false",
                     "data.format = table", "data.path = \"" + table + "\"", "data.image_size = " + size, "data.channels = 3",
