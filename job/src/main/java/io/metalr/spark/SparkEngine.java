@@ -7,7 +7,6 @@ import io.metalr.data.ImageSet;
 import io.metalr.data.Shards;
 import io.metalr.data.Splits;
 import io.metalr.eval.ClassificationMetrics;
-import io.metalr.eval.ScoreRows;
 import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.ParamSpec;
