@@ -129,6 +129,21 @@ class EvaluateOnExecutorsTest {
             assertClose(expected, evaluate(run, split, "distributed.shards=3").get("metrics"), split + ", 3 shards");
         }
         assertEquals(before, LocalStores.dataKeys(), "the evaluations released their stores");
+
+        // a split without images is bad data naming the set, found before any image is read
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream was = System.err;
+        int code;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            code = Main.execute("evaluate", "--model", run, "--split", "test", "--set", "data.split.train=0.85",
+                    "--set", "data.split.test=0");
+        } finally {
+            System.setErr(was);
+        }
+        String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(ExitCodes.BAD_DATA, code, text);
+        assertTrue(text.contains("eval.parquet: the [test] split(s) hold no images"), text);
     }
 
     /**
