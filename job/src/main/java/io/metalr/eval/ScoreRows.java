@@ -25,6 +25,18 @@ public record ScoreRows(int[] keys, int[] labels, float[][] probabilities) imple
     }
 
     /**
+     * These rows with {@code by} added to every key: a split's scores placed after the images of
+     * the splits evaluated before it, when several are evaluated as one set.
+     */
+    public ScoreRows shifted(int by) {
+        int[] k = keys.clone();
+        for (int i = 0; i < k.length; i++) {
+            k[i] += by;
+        }
+        return new ScoreRows(k, labels, probabilities);
+    }
+
+    /**
      * The metrics of the parts' images in ascending key order, as {@link ClassificationMetrics#compute}
      * gives them for the whole split; null when no part holds an image.
      */

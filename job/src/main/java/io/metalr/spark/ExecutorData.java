@@ -86,6 +86,22 @@ public final class ExecutorData implements AutoCloseable {
      * what it built.
      */
     public static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, Consumer<String> log) {
+        List<Integer> splits = cfg.bool("eval.test") ? List.of(Splits.TRAIN, Splits.VAL, Splits.TEST)
+                : List.of(Splits.TRAIN, Splits.VAL);
+        return load(cfg, sc, shards, splits, cfg.word("meta.source").equals("val"), log);
+    }
+
+    /**
+     * As {@link #load(JobConfig, JavaSparkContext, int, Consumer)}, only the stores of {@code splits}
+     * ({@link Splits#TRAIN}, VAL, TEST), to evaluate them: no meta source. None of them holding a
+     * record is bad data.
+     */
+    public static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, List<Integer> splits, Consumer<String> log) {
+        return load(cfg, sc, shards, splits, false, log);
+    }
+
+    private static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, List<Integer> splits, boolean metaFromVal,
+            Consumer<String> log) {
         long started = System.nanoTime();
         RecordTable records;
         try {
@@ -96,8 +112,10 @@ public final class ExecutorData implements AutoCloseable {
         long seed = cfg.integer("train.seed");
         Splits.Assignment a = Splits.assign(records.labels(), records.patients(), records.givenSplits(), ratios(cfg), seed);
         Placement placement = Placement.of(records, a, seed, shards);
-        List<Integer> splits = cfg.bool("eval.test") ? List.of(Splits.TRAIN, Splits.VAL, Splits.TEST)
-                : List.of(Splits.TRAIN, Splits.VAL);
+        if (splits.stream().allMatch(s -> placement.shardCount(s) == 0)) {
+            throw new BadRecordException(records.name() + ": the " + splits.stream().map(Splits.NAMES::get).toList()
+                    + " split(s) hold no images");
+        }
         String cacheDir = cfg.string("data.cache.dir").trim();
         LoadSpec spec = new LoadSpec(splits, cfg.dataLimits().maxImagePixels(),
                 OnBadRecord.parse(cfg.string("data.onBadRecord")), cacheDir);
@@ -128,7 +146,7 @@ public final class ExecutorData implements AutoCloseable {
                     + (records.skipped() > 0 ? ", " + records.skipped() + " bad records skipped" : "")
                     + "\n" + a.describe(records.classNames(), RecordNames.of(cfg));
             ShardPartitions parts = ShardPartitions.fromStores(sc, loaded, placement, pre, records.numClasses(), shards, seed,
-                    cfg.word("meta.source").equals("val"));
+                    metaFromVal);
             out = new ExecutorData(records, placement, loaded, pre, description, parts, (t0 - started) / 1e9, loadSeconds);
             return out;
         } finally {
@@ -154,6 +172,11 @@ public final class ExecutorData implements AutoCloseable {
 
     public LoadedShards loaded() {
         return loaded;
+    }
+
+    /** The data set's name (its splits' are {@code name/train} etc., as a single process names them). */
+    public String name() {
+        return records.name();
     }
 
     /** Records read on the driver. */

@@ -1,6 +1,7 @@
 package io.metalr.spark;
 
 import io.metalr.data.ImageSet;
+import io.metalr.data.Splits;
 
 import java.io.Serializable;
 import java.util.Arrays;
@@ -31,7 +32,10 @@ public final class ShardData implements Serializable {
     /** A held-out split's images of one shard, and their indices in the split (the sort key of the scores). */
     record Part(ImageSet images, int[] keys) implements Serializable {}
 
-    /** {@code meta} null: meta batches come from the shard's training images. */
+    /**
+     * {@code meta} null: meta batches come from the shard's training images. {@code train} null:
+     * an evaluation's data, without the training split.
+     */
     ShardData(int index, ImageSet train, int[] members, ImageSet meta, int[] metaMembers, Part val, Part test) {
         this.index = index;
         this.train = train;
@@ -47,6 +51,19 @@ public final class ShardData implements Serializable {
         int[] keys = members.clone();
         Arrays.sort(keys);
         return new Part(set.subset(name, keys), keys);
+    }
+
+    /**
+     * The shard's images of a split ({@link Splits#TRAIN}, VAL or TEST) with their indices in the
+     * split, to score; null when it holds none of that split (or it was not loaded).
+     */
+    Part part(int split) {
+        return switch (split) {
+            case Splits.TRAIN -> train == null ? null : new Part(train, trainMembers.members);
+            case Splits.VAL -> val;
+            case Splits.TEST -> test;
+            default -> throw new IllegalArgumentException("no split " + split);
+        };
     }
 
     /** Positions in {@link #train} of training-set indices. */

@@ -141,7 +141,8 @@ public final class ShardPartitions implements AutoCloseable {
      * them), its store holding those images in rid order, that is in ascending index in the split.
      * A task whose store is not in its JVM (it ran off-locality, or its executor was replaced)
      * answers "missing", and {@link #refresh} rebuilds the stores from the same lineage. Closing
-     * releases the stores on the executors.
+     * releases the stores on the executors. A split the load did not build has no shards here (an
+     * evaluation loads only the splits it scores).
      *
      * @param pre turns a stored image into a model input
      */
@@ -150,12 +151,9 @@ public final class ShardPartitions implements AutoCloseable {
         if (loaded.rdd() == null) {
             throw new IllegalArgumentException("stores of an in-process load cannot feed a Spark run");
         }
-        Shards train = shardsOf(placement, Splits.TRAIN, count, seed);
-        Shards val = shardsOf(placement, Splits.VAL, count, seed);
-        Shards test = loaded.handle(Splits.TEST, 0) == null ? null : shardsOf(placement, Splits.TEST, count, seed);
-        if (train == null) {
-            throw new IllegalArgumentException(loaded.dataKey() + ": the training split is empty");
-        }
+        Shards train = loadedShards(loaded, placement, Splits.TRAIN, count, seed);
+        Shards val = loadedShards(loaded, placement, Splits.VAL, count, seed);
+        Shards test = loadedShards(loaded, placement, Splits.TEST, count, seed);
         if (metaFromVal && (val == null || val.count() < count)) {
             throw new IllegalArgumentException("meta.source = val: the validation set's " + (val == null ? 0 : val.total())
                     + " images cannot give each of distributed.shards = " + count + " shards one");
@@ -165,6 +163,11 @@ public final class ShardPartitions implements AutoCloseable {
         StoreShards view = new StoreShards(loaded.dataKey(), StoreShards.Pre.of(pre), numClasses, train, metaFromVal, val, test, sha);
         Source src = new StoreSource(sc, loaded, view);
         return new ShardPartitions(src, loaded.dataKey(), train, metaFromVal ? val : train, val, test, pre.channels());
+    }
+
+    /** The shards of a split the load built stores of; null when it built none (not asked, or empty). */
+    private static Shards loadedShards(LoadedShards loaded, Placement p, int split, int count, long seed) {
+        return loaded.handle(split, 0) == null ? null : shardsOf(p, split, count, seed);
     }
 
     /** The shards of a split's images, in its index order; null for an empty split. */
@@ -290,7 +293,7 @@ public final class ShardPartitions implements AutoCloseable {
         return source.refresh(log);
     }
 
-    /** The training set's shards (the batch order). */
+    /** The training set's shards (the batch order); null when the load built no training stores. */
     Shards train() {
         return train;
     }
@@ -300,7 +303,7 @@ public final class ShardPartitions implements AutoCloseable {
         return meta;
     }
 
-    /** The validation set's shards; null when it is empty. */
+    /** The validation set's shards; null when it is empty or not loaded. */
     Shards val() {
         return val;
     }
@@ -308,6 +311,16 @@ public final class ShardPartitions implements AutoCloseable {
     /** The test set's shards; null when it is empty or not evaluated. */
     Shards test() {
         return test;
+    }
+
+    /** The shards of {@link Splits#TRAIN}, VAL or TEST; null when that split has none here. */
+    Shards of(int split) {
+        return switch (split) {
+            case Splits.TRAIN -> train;
+            case Splits.VAL -> val;
+            case Splits.TEST -> test;
+            default -> throw new IllegalArgumentException("no split " + split);
+        };
     }
 
     int channels() {

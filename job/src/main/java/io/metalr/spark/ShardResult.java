@@ -20,6 +20,7 @@ public final class ShardResult implements Serializable {
     double[] dot;
     double[] valNormSq;
     double[] dirNormSq;
+    /** Each shard's mean training loss times its batch size, summed (divided by {@link #count}: the step's mean). */
     double loss;
     double metaLoss;
     long correct;

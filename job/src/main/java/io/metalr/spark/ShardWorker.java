@@ -164,7 +164,8 @@ final class ShardWorker {
                         ? shard.train.augmentedBatch(scratch, local, global, spec.augmenter(), spec.seed(), in.epoch())
                         : shard.train.batch(scratch, local);
                 ModelCompute.Gradients g = ModelCompute.lossAndGradients(r.net, view, r.learnable, b, scratch);
-                out.loss = g.loss().getFloat();
+                // a sum over the batch's images: shards' batches may differ in size (SparkEngine divides by the count)
+                out.loss = (double) g.loss().getFloat() * b.size();
                 out.correct = g.correct().getLong();
                 out.count = b.size();
                 out.grad = FloatSum.of(spec.learnable().pack(toHost(g.grads())));
@@ -218,24 +219,37 @@ final class ShardWorker {
     }
 
     /**
-     * The scores of the shard's part of a held-out split under the given weights (all tensors,
-     * packed), in batches of {@code batchSize} from its first image: the single process's
-     * {@link Evaluator} code on the same batches when one shard holds the whole split.
+     * The scores of the shard's images of each of {@code splits} under the given weights (all
+     * tensors, packed), each split in batches of {@code batchSize} from its first image: the single
+     * process's {@link Evaluator} code on the same batches when one shard holds the whole split.
+     * One row set per split, empty where the shard holds none of it.
      */
-    static ScoreRows score(JobSpec spec, ShardData shard, boolean test, float[] tensors, int batchSize) {
-        ShardData.Part part = test ? shard.test : shard.val;
-        if (part == null) {
-            return new ScoreRows(new int[0], new int[0], new float[0][]);
+    static ScoreRows[] score(ExecutorEvaluation.Model model, ShardData shard, int[] splits, float[] tensors, int batchSize) {
+        ScoreRows[] out = new ScoreRows[splits.length];
+        ShardData.Part[] parts = new ShardData.Part[splits.length];
+        for (int i = 0; i < splits.length; i++) {
+            parts[i] = shard.part(splits[i]);
+            out[i] = new ScoreRows(new int[0], new int[0], new float[0][]);
+        }
+        if (java.util.Arrays.stream(parts).allMatch(p -> p == null)) {
+            return out;
         }
         Autograd.disableOnThisThread();
-        Network net = spec.network();
-        try (Weights w = Weights.fromHost(net, spec.all().unpack(tensors), Devices.forCurrentTask(spec.device()))) {
-            int[] labels = new int[part.images().size()];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = part.images().label(i);
+        Network net = model.network();
+        try (Weights w = Weights.fromHost(net, model.layout().unpack(tensors), Devices.forCurrentTask(model.device()))) {
+            for (int i = 0; i < splits.length; i++) {
+                ShardData.Part part = parts[i];
+                if (part == null) {
+                    continue;
+                }
+                int[] labels = new int[part.images().size()];
+                for (int k = 0; k < labels.length; k++) {
+                    labels[k] = part.images().label(k);
+                }
+                out[i] = new ScoreRows(part.keys(), labels, Evaluator.probabilities(w, part.images(), batchSize));
             }
-            return new ScoreRows(part.keys(), labels, Evaluator.probabilities(w, part.images(), batchSize));
         }
+        return out;
     }
 
     private static Map<String, float[]> toHost(Map<String, NDArray> arrays) {

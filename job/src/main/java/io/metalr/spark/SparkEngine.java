@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import io.metalr.config.JobConfig;
 import io.metalr.data.ImageSet;
 import io.metalr.data.Shards;
+import io.metalr.data.Splits;
 import io.metalr.eval.ClassificationMetrics;
-import io.metalr.eval.ScoreRows;
 import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.ParamSpec;
@@ -42,7 +42,8 @@ import java.util.function.Consumer;
  * </ol>
  * Weights never travel after the first step: every copy applies the same update ({@link ModelState});
  * only an evaluation sends the driver's weights (once, by broadcast) to the shards, which score
- * their shares of the split ({@link #evaluate}).
+ * their shares of the split ({@link #evaluate}). The step's training loss is the mean over all the
+ * shards' images, as a single process's over its batch.
  * With one shard the mean of a shard's numbers is the numbers themselves, and the shard draws the
  * single-process batches, so a 1-shard run is the in-process run.
  */
@@ -60,7 +61,7 @@ public final class SparkEngine implements StepEngine {
     private final Cluster cluster;
     private final Weights weights;
     private final ModelState state;
-    private final int numClasses;
+    private final ExecutorEvaluation.Model scoring;
     private final Consumer<String> log;
     private final boolean fullStateEveryRound;
     private StepInput.Means lastUpdate;
@@ -102,6 +103,10 @@ public final class SparkEngine implements StepEngine {
             throw new IllegalArgumentException("meta.direction = optimizer needs distributed.meta_mode = global: "
                     + "the optimizer's state lives on the driver");
         }
+        if (data.train() == null) {
+            data.close();
+            throw new IllegalArgumentException(data.name() + ": the training split is empty");
+        }
         this.mode = mode;
         this.shards = data.train();
         this.shardCount = shards.count();
@@ -109,7 +114,7 @@ public final class SparkEngine implements StepEngine {
         this.fullStateEveryRound = fullStateEveryRound;
         this.batchSize = cfg.integer("train.batch_size");
         this.evalBatchSize = cfg.integer("train.eval_batch_size");
-        this.numClasses = setup.net().numClasses();
+        this.scoring = ExecutorEvaluation.model(setup.net(), cfg.string("device"));
         long seed = cfg.integer("train.seed");
         this.spec = spec(cfg, setup, mode, shards, data.meta(), seed, data.channels());
         // the spec (with every shard's indices) likewise travels once, not inside every task
@@ -144,7 +149,8 @@ public final class SparkEngine implements StepEngine {
                 q.stepInEpoch(), q.step(), q.metaStep()));
         double compute = r.maxComputeSeconds;
         bytes[0] += 4L * (spec.learnable().total() + spec.buffers().total()) * r.shards;
-        double trainLoss = r.loss / r.shards;
+        // r.loss sums each shard's mean loss times its batch size: the mean over every image of the step
+        double trainLoss = r.loss / r.count;
         if (!Double.isFinite(trainLoss)) {
             return new StepSums(trainLoss, r.correct, (int) r.count, Double.NaN, null, compute, bytes[0]);
         }
@@ -219,36 +225,15 @@ public final class SparkEngine implements StepEngine {
     }
 
     /**
-     * On the executors, where each shard's share of the split is: the driver's weights travel once
-     * (a broadcast), every shard scores its images in batches of {@code train.eval_batch_size} and
-     * returns the scores, and the driver computes the metrics over all of them in split order
-     * ({@link ScoreRows#metrics}). One shard holding the whole split scores the batches a single
-     * process scores.
+     * On the executors, where each shard's share of the split is ({@link ExecutorEvaluation}): the
+     * driver's weights travel once, every shard scores its images in batches of
+     * {@code train.eval_batch_size}, and the driver computes the metrics over all the scores. One
+     * shard holding the whole split scores the batches a single process scores.
      */
     @Override
     public ClassificationMetrics evaluate(EvalSplit split) {
-        boolean test = split == EvalSplit.TEST;
-        if ((test ? cluster.data().test() : cluster.data().val()) == null) {
-            return null;
-        }
-        Broadcast<float[]> tensors = cluster.sc().broadcast(spec.all().pack(weights.toHost()));
-        Broadcast<JobSpec> bs = cluster.spec();
-        int batch = evalBatchSize;
-        try {
-            for (int attempt = 0; ; attempt++) {
-                List<ScoreRows> parts = cluster.data()
-                        .run(shard -> ShardWorker.score(bs.value(), shard, test, tensors.value(), batch), null)
-                        .collect();
-                if (!parts.contains(null)) {
-                    return ScoreRows.metrics(parts, numClasses);
-                }
-                if (attempt > 0 || !cluster.data().refresh(log)) {
-                    throw new IllegalStateException("evaluating " + split + ": a shard's stores are missing after a rebuild");
-                }
-            }
-        } finally {
-            tensors.destroy(false);
-        }
+        int s = split == EvalSplit.TEST ? Splits.TEST : Splits.VAL;
+        return ExecutorEvaluation.evaluate(cluster.sc(), cluster.data(), scoring, weights.toHost(), List.of(s), evalBatchSize, log);
     }
 
     @Override

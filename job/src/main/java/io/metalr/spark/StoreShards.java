@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link LocalStores}): split s's store of shard k holds the images of {@code shards(s).indices(k)}
  * in ascending index (rid order), so position j is the j-th smallest of those indices; that index
  * is the image's augmentation key and its batch-order index, as in a single process. Made once per
- * JVM and store; null when a store is not here.
+ * JVM and store; null when a store is not here. {@code train} null: the load built no training
+ * stores (an evaluation of other splits).
  */
 record StoreShards(String dataKey, Pre preSpec, int numClasses, Shards train, boolean metaFromVal, Shards val,
         Shards test, Map<StoreKey, String> sha256) implements Serializable {
@@ -57,10 +58,10 @@ record StoreShards(String dataKey, Pre preSpec, int numClasses, Shards train, bo
             }
         }
         StoreKey trainKey = new StoreKey(dataKey, Splits.TRAIN, k);
-        MappedStore trainStore = LocalStores.get(trainKey);
+        MappedStore trainStore = train == null ? null : LocalStores.get(trainKey);
         MappedStore valStore = val != null && k < val.count() ? LocalStores.get(new StoreKey(dataKey, Splits.VAL, k)) : null;
         MappedStore testStore = test != null && k < test.count() ? LocalStores.get(new StoreKey(dataKey, Splits.TEST, k)) : null;
-        if (trainStore == null || (val != null && k < val.count() && valStore == null)
+        if ((train != null && trainStore == null) || (val != null && k < val.count() && valStore == null)
                 || (test != null && k < test.count() && testStore == null)) {
             return null;
         }
@@ -85,8 +86,8 @@ record StoreShards(String dataKey, Pre preSpec, int numClasses, Shards train, bo
 
     private ShardData make(int k, MappedStore trainStore, MappedStore valStore, MappedStore testStore) {
         String name = dataKey + "/shard" + k;
-        int[] members = sorted(train, k);
-        ImageSet trainSet = view(name + "/train", trainStore, members.length);
+        int[] members = train == null ? null : sorted(train, k);
+        ImageSet trainSet = train == null ? null : view(name + "/train", trainStore, members.length);
         ShardData.Part valPart = valStore == null ? null : new ShardData.Part(view(name + "/val", valStore, val.size(k)), sorted(val, k));
         ShardData.Part testPart = testStore == null ? null
                 : new ShardData.Part(view(name + "/test", testStore, test.size(k)), sorted(test, k));
