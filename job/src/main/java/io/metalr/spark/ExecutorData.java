@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.LongStream;
 
 /**
  * A distributed run's data as the executors load it: the records on the driver (ids, labels,
@@ -69,9 +70,10 @@ public final class ExecutorData implements AutoCloseable {
     /**
      * Reads the records, places them and has the executors build the stores of train, val and
      * (unless {@code eval.test = false}) test, {@code shards} shards each. A failed load releases
-     * what it built. Under {@code data.onBadRecord = skip}, records whose images did not decode
-     * are dropped and the rest split, placed and loaded again: the single-process load drops them
-     * before its split too, and the two runs must be one.
+     * what it built. Under {@code data.onBadRecord = skip}, every split is loaded (test too), and
+     * records whose images did not decode, or (with {@code data.image_size = 0}) are not of the
+     * set's size, are dropped and the rest split, placed and loaded again: the single-process load
+     * drops them before its split too, and the two runs must be one.
      */
     public static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, Consumer<String> log) {
         long started = System.nanoTime();
@@ -85,16 +87,20 @@ public final class ExecutorData implements AutoCloseable {
             throw new IllegalArgumentException("data.format = " + cfg.word("data.format") + " has no record source yet");
         }
         double recordsSeconds = (System.nanoTime() - started) / 1e9;
-        Load load = Load.of(cfg, sc, records, shards);
+        boolean skip = OnBadRecord.parse(cfg.string("data.onBadRecord")) == OnBadRecord.SKIP;
+        // under skip the test split is decoded too (even with eval.test = false), so that its bad records drop out as well
+        List<Integer> splits = skip || cfg.bool("eval.test") ? List.of(Splits.TRAIN, Splits.VAL, Splits.TEST)
+                : List.of(Splits.TRAIN, Splits.VAL);
+        Load load = Load.of(cfg, sc, records, shards, splits);
         double loadSeconds = load.seconds;
-        if (!load.loaded.bad().isEmpty()) {
-            // under skip (fail threw): the split and the shards counted these records; drop them and place anew
-            List<BadRecord> bad = load.loaded.bad();
+        long[] bad = skip ? load.skipped(cfg) : new long[0];
+        if (bad.length > 0) {
+            // the split and the shards counted these records: drop them and place the others anew
             load.release(sc);
-            log.accept(bad.size() + " records did not decode (skipped); splitting and loading the others again");
-            records = records.without(bad.stream().mapToLong(BadRecord::rid).toArray());
+            log.accept(bad.length + " bad records (skipped); splitting and loading the others again");
+            records = records.without(bad);
             recordsSeconds += load.placeSeconds;
-            load = Load.of(cfg, sc, records, shards);
+            load = Load.of(cfg, sc, records, shards, splits);
             loadSeconds += load.seconds;
             if (!load.loaded.bad().isEmpty()) {
                 load.release(sc);
@@ -130,14 +136,12 @@ public final class ExecutorData implements AutoCloseable {
     private record Load(Splits.Assignment split, Placement placement, LoadedShards loaded, double placeSeconds,
             double seconds) {
 
-        static Load of(JobConfig cfg, JavaSparkContext sc, RecordTable records, int shards) {
+        static Load of(JobConfig cfg, JavaSparkContext sc, RecordTable records, int shards, List<Integer> splits) {
             long started = System.nanoTime();
             long seed = cfg.integer("train.seed");
             Splits.Assignment a = Splits.assign(records.labels(), records.patients(), records.givenSplits(),
                     DataSets.ratios(cfg), seed);
             Placement placement = Placement.of(records, a, seed, shards);
-            List<Integer> splits = cfg.bool("eval.test") ? List.of(Splits.TRAIN, Splits.VAL, Splits.TEST)
-                    : List.of(Splits.TRAIN, Splits.VAL);
             LoadSpec spec = new LoadSpec(splits, cfg.dataLimits().maxImagePixels(),
                     OnBadRecord.parse(cfg.string("data.onBadRecord")), cfg.string("data.cache.dir").trim());
             Set<String> before = LocalStores.dataKeys();
@@ -149,6 +153,19 @@ public final class ExecutorData implements AutoCloseable {
                 LocalStores.releaseAllBut(sc, before);
                 throw e;
             }
+        }
+
+        /**
+         * The rids of the records a single-process load skips before its split (under skip): those
+         * that did not decode and, with {@code data.image_size = 0}, those not of the most common size.
+         */
+        long[] skipped(JobConfig cfg) {
+            LongStream bad = loaded.bad().stream().mapToLong(BadRecord::rid);
+            if (cfg.integer("data.image_size") == 0) {
+                List<Integer> typical = typical(shapes(loaded));
+                bad = LongStream.concat(bad, LongStream.of(otherSizes(loaded, typical.get(1), typical.get(2))));
+            }
+            return bad.toArray();
         }
 
         /** Its stores, released on every executor, and their handles unpersisted. */
@@ -228,14 +245,11 @@ public final class ExecutorData implements AutoCloseable {
     /**
      * The stores' most common shape (channels, height, width; of equally common ones the lowest
      * rid's, as the single-process load picks). With {@code data.image_size = 0}, an image of
-     * another size fails, naming it, even under skip (the single-process load skips it).
+     * another size fails, naming it (under skip {@link #load} dropped them).
      */
     private static int[] typicalShape(JobConfig cfg, RecordTable records, LoadedShards loaded) {
         Map<List<Integer>, long[]> shapes = shapes(loaded);
-        List<Integer> typical = shapes.entrySet().stream()
-                .max(java.util.Comparator.comparingLong((Map.Entry<List<Integer>, long[]> e) -> e.getValue()[0])
-                        .thenComparingLong(e -> -e.getValue()[1]))
-                .orElseThrow().getKey();
+        List<Integer> typical = typical(shapes);
         if (cfg.integer("data.image_size") == 0) {
             for (Map.Entry<List<Integer>, long[]> e : shapes.entrySet()) {
                 if (!e.getKey().subList(1, 3).equals(typical.subList(1, 3))) {
@@ -248,16 +262,45 @@ public final class ExecutorData implements AutoCloseable {
         return typical.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** The most common of {@link #shapes}; of equally common ones, the lowest rid's. */
+    private static List<Integer> typical(Map<List<Integer>, long[]> shapes) {
+        return shapes.entrySet().stream()
+                .max(java.util.Comparator.comparingLong((Map.Entry<List<Integer>, long[]> e) -> e.getValue()[0])
+                        .thenComparingLong(e -> -e.getValue()[1]))
+                .orElseThrow().getKey();
+    }
+
+    /** The rids of the stored images not {@code height} x {@code width}. */
+    private static long[] otherSizes(LoadedShards loaded, int height, int width) {
+        return loaded.rdd().mapPartitions(it -> {
+            List<Long> rids = new ArrayList<>();
+            while (it.hasNext()) {
+                MappedStore s = store(it.next());
+                for (int i = 0; i < s.size(); i++) {
+                    if (s.height(i) != height || s.width(i) != width) {
+                        rids.add(s.rid(i));
+                    }
+                }
+            }
+            return rids.iterator();
+        }).collect().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The store of a cached handle, in this executor. */
+    private static MappedStore store(StoreHandle h) {
+        MappedStore s = LocalStores.get(h.key());
+        if (s == null) {
+            throw new IllegalStateException(h.key() + ": the store is not in the JVM of its cached handle");
+        }
+        return s;
+    }
+
     /** (channels, height, width) of the stored images -> {count, lowest rid}, from the executors' stores. */
     private static Map<List<Integer>, long[]> shapes(LoadedShards loaded) {
         List<Map<List<Integer>, long[]>> parts = loaded.rdd().mapPartitions(it -> {
             Map<List<Integer>, long[]> m = new HashMap<>();
             while (it.hasNext()) {
-                StoreHandle h = it.next();
-                MappedStore s = LocalStores.get(h.key());
-                if (s == null) {
-                    throw new IllegalStateException(h.key() + ": the store is not in the JVM of its cached handle");
-                }
+                MappedStore s = store(it.next());
                 for (int i = 0; i < s.size(); i++) {
                     long rid = s.rid(i);
                     m.merge(List.of(s.channels(i), s.height(i), s.width(i)), new long[] {1, rid},

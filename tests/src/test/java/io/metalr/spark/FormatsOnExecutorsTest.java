@@ -30,8 +30,8 @@ import java.util.Random;
  * Every record format, not only a table, trains from the executors' stores in a distributed run
  * ({@link ExecutorData#supports}), and that changes no number: one shard is the in-process run of
  * the same data bitwise, two shards the two-shard run over the broadcast sets. Under
- * {@code data.onBadRecord = skip} an image that does not decode is dropped before the split on
- * both paths.
+ * {@code data.onBadRecord = skip} an image that does not decode, or is not of the set's size, is
+ * dropped before the split on both paths.
  */
 class FormatsOnExecutorsTest {
 
@@ -129,24 +129,26 @@ class FormatsOnExecutorsTest {
     }
 
     @Test
-    void undecodableImagesAreSkippedBeforeTheSplitOnBothPaths() throws Exception {
+    void badImagesAreSkippedBeforeTheSplitOnBothPaths() throws Exception {
         Path root = folder("broken", 16);
         Files.write(root.resolve("a").resolve("img03.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         Files.write(root.resolve("c").resolve("img11.png"), "not an image".getBytes());
+        // data.image_size = 0: an image of another size than the set's is a bad record too
+        Files.write(root.resolve("b").resolve("img07.png"), TestImages.png(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY)));
         JobConfig local = cfg("folder", root, 0, "data.onBadRecord = skip");
         DataSets.Loaded d = DataSets.load(local);
-        assertEquals(2, d.skipped());
-        assertEquals(46, d.train().size() + d.val().size() + d.test().size());
+        assertEquals(3, d.skipped());
+        assertEquals(45, d.train().size() + d.val().size() + d.test().size());
 
         JobConfig one = cfg("folder", root, 1, "data.onBadRecord = skip");
         List<String> log = new java.util.ArrayList<>();
         try (ExecutorData data = ExecutorData.load(one, TestSpark.context(), 1, log::add)) {
-            assertEquals(2, data.outputs().skipped(), "skipped, counted");
-            assertTrue(data.outputs().description().contains("2 bad records skipped"), data.outputs().description());
+            assertEquals(3, data.outputs().skipped(), "skipped, counted");
+            assertTrue(data.outputs().description().contains("3 bad records skipped"), data.outputs().description());
             assertEquals(d.description(), data.outputs().description(), "the same split");
-            assertEquals(46, data.loaded().images());
+            assertEquals(45, data.loaded().images());
         }
-        assertTrue(log.get(0).startsWith("2 records did not decode"), log.toString());
+        assertTrue(log.get(0).startsWith("3 bad records (skipped)"), log.toString());
         assertSameRun(RecordsRunTest.fromDataSets(local, 0), RecordsRunTest.fromStores(one, 1));
     }
 }
