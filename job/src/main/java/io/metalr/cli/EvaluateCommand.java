@@ -78,7 +78,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             System.out.println("config: " + runConfig + " (the training run's)");
         }
         JobConfig cfg = configOptions.load(runConfig);
-        Scored scored = ExecutorData.supports(cfg.word("data.format")) ? onExecutors(cfg, bundle, which) : inProcess(cfg, bundle, which);
+        Scored scored = ExecutorData.supports(cfg) ? onExecutors(cfg, bundle, which) : inProcess(cfg, bundle, which);
         ClassificationMetrics m = scored.metrics();
         System.out.printf(Locale.ROOT, "%s on %s (%d images): accuracy %.4f, macro AUC %.4f, loss %.4f%n",
                 bundle.modelName(), scored.data(), m.sampleCount(), m.accuracy(), m.macroAuc(), m.loss());

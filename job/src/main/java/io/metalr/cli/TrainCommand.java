@@ -116,7 +116,7 @@ public final class TrainCommand implements Callable<Integer> {
         DataSets.Loaded data;
         RunSetup setup;
         Trainer.Outcome out;
-        if (shards > 0 && ExecutorData.supports(cfg.word("data.format"))) {
+        if (shards > 0 && ExecutorData.supports(cfg)) {
             // the executors read, decode and hold the images; the driver holds the records only
             ExecutorData loaded = ExecutorData.load(cfg, sc, shards, System.out::println);
             try (StoreEngine engine = engine(cfg, loaded, mode, sc)) {

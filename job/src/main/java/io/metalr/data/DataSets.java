@@ -4,16 +4,13 @@ import io.metalr.config.JobConfig;
 import io.metalr.data.load.InProcessLoader;
 import io.metalr.data.read.DataLimits;
 import io.metalr.data.read.DataPaths;
-import io.metalr.data.read.IdxReader;
-import io.metalr.data.read.ImageFolderReader;
-import io.metalr.data.read.ManifestReader;
 import io.metalr.data.read.MedMnistReader;
 import io.metalr.data.read.NiftiReader;
 import io.metalr.data.read.NiftiSettings;
 import io.metalr.data.read.OnBadRecord;
 import io.metalr.data.read.Sample;
 import io.metalr.data.read.SampleSet;
-import io.metalr.data.read.TableReader;
+import io.metalr.data.records.RecordSources;
 import io.metalr.data.records.RecordTable;
 import io.metalr.data.store.MappedStore;
 import io.metalr.data.store.StoreWriter;
@@ -78,21 +75,12 @@ public final class DataSets {
         SampleSet set;
         try {
             // formats read as records: the driver holds their metadata, never the whole set's samples
-            RecordTable records = switch (format) {
-                // a gzipped .npz cannot be read in place: it is inflated whole, as before
-                case "medmnist" -> gzipped(path) ? null
-                        : MedMnistReader.records(path, onBad, 0, limits, cfg.readPartitionBytes(), conf);
-                case "idx" -> IdxReader.records(path, onBad, limits, cfg.readPartitionBytes(), conf);
-                case "folder" -> ImageFolderReader.records(path, limits, conf);
-                case "manifest" -> ManifestReader.records(path, onBad, null, limits, conf);
-                default -> null;
-            };
+            RecordTable records = RecordSources.of(cfg);
             if (records != null) {
                 return fromRecords(cfg, records, onBad, limits.maxImagePixels());
             }
             set = switch (format) {
-                case "medmnist" -> MedMnistReader.read(path, onBad, 0, limits, conf);
-                case "table" -> TableReader.read(path, onBad, false, null, limits, conf);
+                case "medmnist" -> MedMnistReader.read(path, onBad, 0, limits, conf); // a gzipped .npz
                 case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad, limits, conf);
                 default -> throw new IllegalArgumentException("data.format = '" + format
                         + "' is not one of synthetic, medmnist, idx, folder, manifest, table, nifti");
@@ -101,10 +89,6 @@ public final class DataSets {
             throw new UncheckedIOException("data.path " + path + ": " + e.getMessage(), e);
         }
         return fromSamples(cfg, set, onBad);
-    }
-
-    private static boolean gzipped(String path) {
-        return path.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
     }
 
     /**
@@ -128,34 +112,35 @@ public final class DataSets {
     /**
      * Stores and splits records as {@link #fromSamples} does their samples, bitwise: each record
      * is read and decoded here in rid order (the readers' sample order) into a scratch store (a
-     * bad one fails or is skipped, as the reader did), then the scratch store goes through the
-     * same checks, store and split as samples. No list of the set's samples is ever held.
+     * bad one fails or is skipped, as the reader did, before the split), then the scratch store
+     * goes through the same checks, store and split as samples. No list of the set's samples is
+     * ever held.
      */
     static Loaded fromRecords(JobConfig cfg, RecordTable rec, OnBadRecord onBad, long maxPixels) {
         int n = rec.size();
         String[] ids = new String[n];
-        int[] index = new int[n];
-        long[] skipped = {rec.skipped()};
+        List<Long> bad = new ArrayList<>();
         int[] labels = rec.labels();
         MappedStore scratch;
         try (StoreWriter out = StoreWriter.createIn(cacheDir(cfg), "metalr-records-")) {
             int[] kept = {0};
-            InProcessLoader.eachDecoded(rec, maxPixels, (i, name, img, bad) -> {
-                if (bad != null) {
-                    onBad.handle(bad);
-                    skipped[0]++;
+            InProcessLoader.eachDecoded(rec, maxPixels, (i, name, img, why) -> {
+                if (why != null) {
+                    onBad.handle(why);
+                    bad.add(rec.rid(i));
                     return;
                 }
                 out.add(i, labels[i], img);
-                ids[kept[0]] = name;
-                index[kept[0]++] = i;
+                ids[kept[0]++] = name;
             });
             scratch = out.finish();
         }
         try (MappedStore s = scratch) {
-            String[] splits = rec.givenSplits();
-            String[] patients = rec.patients();
-            checkSplitsRemain(rec.name(), splits, s, skipped[0]);
+            // the records whose images decoded, as a distributed run keeps them (ExecutorData)
+            RecordTable good = rec.without(bad.stream().mapToLong(Long::longValue).toArray());
+            int[] goodLabels = good.labels();
+            String[] splits = good.givenSplits();
+            String[] patients = good.patients();
             Items items = new Items() {
                 public int size() {
                     return s.size();
@@ -170,40 +155,18 @@ public final class DataSets {
                 }
 
                 public int label(int k) {
-                    return labels[index[k]];
+                    return goodLabels[k];
                 }
 
                 public String patient(int k) {
-                    return patients[index[k]];
+                    return patients[k];
                 }
 
                 public String split(int k) {
-                    return splits == null ? null : splits[index[k]];
+                    return splits == null ? null : splits[k];
                 }
             };
-            return store(cfg, rec.name(), items, rec.classNames(), skipped[0], onBad);
-        }
-    }
-
-    /** A split the records had that lost all its records to bad images is refused, as the readers refuse it. */
-    private static void checkSplitsRemain(String name, String[] splits, MappedStore s, long skipped) {
-        if (s.size() == 0) {
-            throw new BadRecordException(name + ": no samples"
-                    + (skipped > 0 ? " (all " + skipped + " records were bad and skipped)" : ""));
-        }
-        if (splits == null) {
-            return;
-        }
-        java.util.Set<String> before = new java.util.LinkedHashSet<>(Arrays.asList(splits));
-        java.util.Set<String> after = new java.util.HashSet<>();
-        for (int k = 0; k < s.size(); k++) {
-            after.add(splits[(int) s.rid(k)]);
-        }
-        for (String split : before) {
-            if (split != null && !after.contains(split)) {
-                throw new BadRecordException(name + ": the " + split + " split has no samples"
-                        + (skipped > 0 ? " (" + skipped + " bad records were skipped)" : ""));
-            }
+            return store(cfg, rec.name(), items, rec.classNames(), good.skipped(), onBad);
         }
     }
 
@@ -249,7 +212,7 @@ public final class DataSets {
     private static Loaded store(JobConfig cfg, String setName, Items set, List<String> classNames, long skippedBefore,
             OnBadRecord onBad) {
         int numClasses = classNames.size();
-        Preprocessor pre = preprocessor(cfg, typical(set));
+        Preprocessor pre = preprocessor(cfg, () -> typical(set));
         int n = set.size();
         String[] patients = new String[n];
         String[] splits = new String[n];
@@ -318,32 +281,42 @@ public final class DataSets {
         return io.metalr.data.load.LocalStores.directory(cfg.string("data.cache.dir"));
     }
 
-    /** The most common image shape, so an odd image out is the one named in the error. */
-    private static RawImage typical(Items samples) {
-        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
-        RawImage best = samples.raw(0);
-        int bestCount = 0;
+    /**
+     * The most common image shape (channels, height, width), so an odd image out is the one named
+     * in the error; of equally common shapes the one seen first (as ExecutorData picks, by lowest rid).
+     */
+    private static int[] typical(Items samples) {
+        java.util.Map<List<Integer>, Integer> counts = new java.util.LinkedHashMap<>();
         for (int k = 0; k < samples.size(); k++) {
             RawImage i = samples.raw(k);
-            int c = counts.merge(i.channels() + "x" + i.height() + "x" + i.width(), 1, Integer::sum);
-            if (c > bestCount) {
-                bestCount = c;
-                best = i;
+            counts.merge(List.of(i.channels(), i.height(), i.width()), 1, Integer::sum);
+        }
+        List<Integer> best = null;
+        for (java.util.Map.Entry<List<Integer>, Integer> e : counts.entrySet()) {
+            if (best == null || e.getValue() > counts.get(best)) {
+                best = e.getKey();
             }
         }
-        return best;
+        return best.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    static Preprocessor preprocessor(JobConfig cfg, RawImage first) {
+    /**
+     * The preprocessing of {@code data.image_size}, {@code data.channels}, {@code data.mean} and
+     * {@code data.std}, checked; where the size or the channels are 0 the set's most common shape
+     * gives them: {@code typical} (channels, height, width), asked only then. One for both the
+     * in-process load and a distributed run's ({@code ExecutorData}).
+     */
+    public static Preprocessor preprocessor(JobConfig cfg, java.util.function.Supplier<int[]> typical) {
         int size = cfg.integer("data.image_size");
         int channels = cfg.integer("data.channels");
         if (size < 0 || !(channels == 0 || channels == 1 || channels == 3)) {
             throw new IllegalArgumentException("data.image_size must be >= 0 and data.channels 0, 1 or 3; got "
                     + size + " and " + channels);
         }
-        int c = channels == 0 ? first.channels() : channels;
-        int h = size == 0 ? first.height() : size;
-        int w = size == 0 ? first.width() : size;
+        int[] shape = size == 0 || channels == 0 ? typical.get() : null;
+        int c = channels == 0 ? shape[0] : channels;
+        int h = size == 0 ? shape[1] : size;
+        int w = size == 0 ? shape[2] : size;
         return new Preprocessor(h, w, c, perChannel(cfg, "data.mean", c), perChannel(cfg, "data.std", c));
     }
 
@@ -366,7 +339,8 @@ public final class DataSets {
         return out;
     }
 
-    private static Splits.Ratios ratios(JobConfig cfg) {
+    /** {@code data.split.*}, checked. */
+    public static Splits.Ratios ratios(JobConfig cfg) {
         try {
             return new Splits.Ratios(cfg.number("data.split.train"), cfg.number("data.split.val"), cfg.number("data.split.test"));
         } catch (IllegalArgumentException e) {

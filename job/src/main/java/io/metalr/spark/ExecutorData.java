@@ -3,17 +3,17 @@ package io.metalr.spark;
 import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
 import io.metalr.data.Splits;
+import io.metalr.data.load.BadRecord;
 import io.metalr.data.load.LoadSpec;
 import io.metalr.data.load.LoadedShards;
 import io.metalr.data.load.LocalStores;
 import io.metalr.data.load.SparkLoader;
 import io.metalr.data.load.StoreHandle;
-import io.metalr.data.read.DataPaths;
 import io.metalr.data.read.OnBadRecord;
 import io.metalr.data.read.SparkTables;
 import io.metalr.data.records.Placement;
+import io.metalr.data.records.RecordSources;
 import io.metalr.data.records.RecordTable;
-import io.metalr.data.records.TableRecords;
 import io.metalr.data.store.MappedStore;
 import io.metalr.report.RecordNames;
 import io.metalr.udf.image.BadRecordException;
@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.LongStream;
 
 /**
  * A distributed run's data as the executors load it: the records on the driver (ids, labels,
@@ -36,7 +37,7 @@ import java.util.function.Consumer;
  * executors build ({@link SparkLoader}), and the preprocessing. The driver holds no pixels; what it
  * learns of the images are the stores' counts, sizes and SHA-256, and (when {@code data.image_size}
  * or {@code data.channels} is 0) their shapes. A format takes this path once it has a
- * {@link RecordTable} source ({@link #records}).
+ * {@link RecordTable} source ({@link RecordSources}).
  */
 public final class ExecutorData implements AutoCloseable {
 
@@ -61,29 +62,18 @@ public final class ExecutorData implements AutoCloseable {
         this.partitions = partitions;
     }
 
-    /** Whether {@code data.format} has a record source, so a distributed run's executors load it. */
-    public static boolean supports(String format) {
-        return format.equals("table");
-    }
-
-    /** The records of the configured data, read on the driver without their images. */
-    static RecordTable records(JobConfig cfg) throws IOException {
-        String format = cfg.word("data.format");
-        String path = cfg.string("data.path").trim();
-        if (path.isEmpty()) {
-            throw new IllegalArgumentException("data.path is empty, but data.format = " + format + " reads from it");
-        }
-        OnBadRecord onBad = OnBadRecord.parse(cfg.string("data.onBadRecord"));
-        return switch (format) {
-            case "table" -> TableRecords.read(path, onBad, null, DataPaths.configuration());
-            default -> throw new IllegalArgumentException("data.format = " + format + " has no record source yet");
-        };
+    /** Whether the configured data has a record source ({@link RecordSources}), so a distributed run's executors load it. */
+    public static boolean supports(JobConfig cfg) {
+        return RecordSources.has(cfg.word("data.format"), cfg.string("data.path"));
     }
 
     /**
      * Reads the records, places them and has the executors build the stores of train, val and
      * (unless {@code eval.test = false}) test, {@code shards} shards each. A failed load releases
-     * what it built.
+     * what it built. Under {@code data.onBadRecord = skip}, every split is loaded (test too), and
+     * records whose images did not decode, or (with {@code data.image_size = 0}) are not of the
+     * set's size, are dropped and the rest split, placed and loaded again: the single-process load
+     * drops them before its split too, and the two runs must be one.
      */
     public static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, Consumer<String> log) {
         List<Integer> splits = cfg.bool("eval.test") ? List.of(Splits.TRAIN, Splits.VAL, Splits.TEST)
@@ -100,60 +90,108 @@ public final class ExecutorData implements AutoCloseable {
         return load(cfg, sc, shards, splits, false, log);
     }
 
-    private static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, List<Integer> splits, boolean metaFromVal,
+    private static ExecutorData load(JobConfig cfg, JavaSparkContext sc, int shards, List<Integer> wanted, boolean metaFromVal,
             Consumer<String> log) {
         long started = System.nanoTime();
         RecordTable records;
         try {
-            records = records(cfg);
+            records = RecordSources.of(cfg);
         } catch (IOException e) {
             throw new UncheckedIOException("data.path " + cfg.string("data.path") + ": " + e.getMessage(), e);
         }
-        long seed = cfg.integer("train.seed");
-        Splits.Assignment a = Splits.assign(records.labels(), records.patients(), records.givenSplits(), ratios(cfg), seed);
-        Placement placement = Placement.of(records, a, seed, shards);
-        if (splits.stream().allMatch(s -> placement.shardCount(s) == 0)) {
-            throw new BadRecordException(records.name() + ": the " + splits.stream().map(Splits.NAMES::get).toList()
-                    + " split(s) hold no images");
+        if (records == null) {
+            throw new IllegalArgumentException("data.format = " + cfg.word("data.format") + " has no record source yet");
         }
-        String cacheDir = cfg.string("data.cache.dir").trim();
-        LoadSpec spec = new LoadSpec(splits, cfg.dataLimits().maxImagePixels(),
-                OnBadRecord.parse(cfg.string("data.onBadRecord")), cacheDir);
-        Set<String> before = LocalStores.dataKeys();
-        long t0 = System.nanoTime();
-        LoadedShards loaded;
-        try {
-            loaded = SparkLoader.load(SparkTables.session(), records, placement, spec);
-        } catch (RuntimeException e) {
-            LocalStores.releaseAllBut(sc, before);
-            throw e;
+        double recordsSeconds = (System.nanoTime() - started) / 1e9;
+        boolean skip = OnBadRecord.parse(cfg.string("data.onBadRecord")) == OnBadRecord.SKIP;
+        // under skip every split is decoded (even those not wanted), so that all bad records drop out before the split
+        List<Integer> splits = skip ? List.of(Splits.TRAIN, Splits.VAL, Splits.TEST) : wanted;
+        Load load = Load.of(cfg, sc, records, shards, splits, wanted);
+        double loadSeconds = load.seconds;
+        long[] bad = skip ? load.skipped(cfg) : new long[0];
+        if (bad.length > 0) {
+            // the split and the shards counted these records: drop them and place the others anew
+            load.release(sc);
+            log.accept(bad.length + " bad records (skipped); splitting and loading the others again");
+            records = records.without(bad);
+            recordsSeconds += load.placeSeconds;
+            load = Load.of(cfg, sc, records, shards, splits, wanted);
+            loadSeconds += load.seconds;
+            if (!load.loaded.bad().isEmpty()) {
+                load.release(sc);
+                throw new BadRecordException(load.loaded.bad().get(0).message() + ": decoded in the first load of "
+                        + records.name() + " but not in the second (did the data change during the run?)");
+            }
         }
         ExecutorData out = null;
         try {
-            if (!loaded.bad().isEmpty()) {
-                // under skip: the records are out of their stores, but the split and the shards count them
-                throw new BadRecordException(loaded.bad().size() + " records did not decode after the split (the first: "
-                        + loaded.bad().get(0).message() + "); a distributed run of the table cannot skip them yet: "
-                        + "remove them from the table or set data.onBadRecord = fail to see each");
-            }
-            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            LoadedShards loaded = load.loaded;
             log.accept(String.format("stores: %d images, %.1f MB on the executors, built in %.1fs", loaded.images(),
-                    loaded.bytes() / 1e6, loadSeconds));
-            Preprocessor pre = preprocessor(cfg, records, loaded);
+                    loaded.bytes() / 1e6, load.seconds));
+            RecordTable recs = records;
+            Preprocessor pre = DataSets.preprocessor(cfg, () -> typicalShape(cfg, recs, loaded));
             int count = records.size();
             String description = records.name() + ": " + count + " images " + pre.channels() + "x" + pre.height() + "x"
                     + pre.width() + ", " + records.numClasses() + " classes " + records.classNames()
                     + (records.skipped() > 0 ? ", " + records.skipped() + " bad records skipped" : "")
-                    + "\n" + a.describe(records.classNames(), RecordNames.of(cfg));
-            ShardPartitions parts = ShardPartitions.fromStores(sc, loaded, placement, pre, records.numClasses(), shards, seed,
-                    metaFromVal);
-            out = new ExecutorData(records, placement, loaded, pre, description, parts, (t0 - started) / 1e9, loadSeconds);
+                    + "\n" + load.split.describe(records.classNames(), RecordNames.of(cfg));
+            ShardPartitions parts = ShardPartitions.fromStores(sc, loaded, load.placement, pre, records.numClasses(), shards,
+                    cfg.integer("train.seed"), metaFromVal);
+            out = new ExecutorData(records, load.placement, loaded, pre, description, parts,
+                    recordsSeconds + load.placeSeconds, loadSeconds);
             return out;
         } finally {
             if (out == null) {
-                LocalStores.releaseEverywhere(sc, loaded.dataKey());
-                loaded.rdd().unpersist(false);
+                load.release(sc);
             }
+        }
+    }
+
+    /** One placement of the records and the stores the executors built for it. */
+    private record Load(Splits.Assignment split, Placement placement, LoadedShards loaded, double placeSeconds,
+            double seconds) {
+
+        static Load of(JobConfig cfg, JavaSparkContext sc, RecordTable records, int shards, List<Integer> splits,
+                List<Integer> wanted) {
+            long started = System.nanoTime();
+            long seed = cfg.integer("train.seed");
+            Splits.Assignment a = Splits.assign(records.labels(), records.patients(), records.givenSplits(),
+                    DataSets.ratios(cfg), seed);
+            Placement placement = Placement.of(records, a, seed, shards);
+            if (wanted.stream().allMatch(s -> placement.shardCount(s) == 0)) {
+                throw new BadRecordException(records.name() + ": the " + wanted.stream().map(Splits.NAMES::get).toList()
+                        + " split(s) hold no images");
+            }
+            LoadSpec spec = new LoadSpec(splits, cfg.dataLimits().maxImagePixels(),
+                    OnBadRecord.parse(cfg.string("data.onBadRecord")), cfg.string("data.cache.dir").trim());
+            Set<String> before = LocalStores.dataKeys();
+            long t0 = System.nanoTime();
+            try {
+                LoadedShards loaded = SparkLoader.load(SparkTables.session(), records, placement, spec);
+                return new Load(a, placement, loaded, (t0 - started) / 1e9, (System.nanoTime() - t0) / 1e9);
+            } catch (RuntimeException e) {
+                LocalStores.releaseAllBut(sc, before);
+                throw e;
+            }
+        }
+
+        /**
+         * The rids of the records a single-process load skips before its split (under skip): those
+         * that did not decode and, with {@code data.image_size = 0}, those not of the most common size.
+         */
+        long[] skipped(JobConfig cfg) {
+            LongStream bad = loaded.bad().stream().mapToLong(BadRecord::rid);
+            if (cfg.integer("data.image_size") == 0) {
+                List<Integer> typical = typical(shapes(loaded));
+                bad = LongStream.concat(bad, LongStream.of(otherSizes(loaded, typical.get(1), typical.get(2))));
+            }
+            return bad.toArray();
+        }
+
+        /** Its stores, released on every executor, and their handles unpersisted. */
+        void release(JavaSparkContext sc) {
+            LocalStores.releaseEverywhere(sc, loaded.dataKey());
+            loaded.rdd().unpersist(false);
         }
     }
 
@@ -174,7 +212,7 @@ public final class ExecutorData implements AutoCloseable {
         return loaded;
     }
 
-    /** The data set's name (its splits' are {@code name/train} etc., as a single process names them). */
+    /** The data set's name (the table, folder or file). */
     public String name() {
         return records.name();
     }
@@ -184,12 +222,12 @@ public final class ExecutorData implements AutoCloseable {
         return records.size();
     }
 
-    /** Seconds reading the records and placing them, on the driver. */
+    /** Seconds reading the records and placing them (twice after skipped bad records), on the driver. */
     public double recordsSeconds() {
         return recordsSeconds;
     }
 
-    /** Seconds of the executors' load (scan, shuffle, decode, stores written). */
+    /** Seconds of the executors' load (scan, shuffle, decode, stores written; both loads after skipped bad records). */
     public double loadSeconds() {
         return loadSeconds;
     }
@@ -230,39 +268,56 @@ public final class ExecutorData implements AutoCloseable {
     }
 
     /**
-     * The preprocessing: {@code data.image_size} and {@code data.channels}, or where one is 0 the
-     * stores' most common shape (an image of another size fails, as a single process's load does).
+     * The stores' most common shape (channels, height, width; of equally common ones the lowest
+     * rid's, as the single-process load picks). With {@code data.image_size = 0}, an image of
+     * another size fails, naming it (under skip {@link #load} dropped them).
      */
-    private static Preprocessor preprocessor(JobConfig cfg, RecordTable records, LoadedShards loaded) {
-        int size = cfg.integer("data.image_size");
-        int channels = cfg.integer("data.channels");
-        if (size < 0 || !(channels == 0 || channels == 1 || channels == 3)) {
-            throw new IllegalArgumentException("data.image_size must be >= 0 and data.channels 0, 1 or 3; got "
-                    + size + " and " + channels);
+    private static int[] typicalShape(JobConfig cfg, RecordTable records, LoadedShards loaded) {
+        Map<List<Integer>, long[]> shapes = shapes(loaded);
+        List<Integer> typical = typical(shapes);
+        if (cfg.integer("data.image_size") == 0) {
+            for (Map.Entry<List<Integer>, long[]> e : shapes.entrySet()) {
+                if (!e.getKey().subList(1, 3).equals(typical.subList(1, 3))) {
+                    throw new BadRecordException(records.where(e.getValue()[1]) + ": image is " + e.getKey().get(1) + "x"
+                            + e.getKey().get(2) + " but the set's images are " + typical.get(1) + "x" + typical.get(2)
+                            + " (set data.image_size to resize them all)");
+                }
+            }
         }
-        int c = channels;
-        int h = size;
-        int w = size;
-        if (size == 0 || channels == 0) {
-            Map<List<Integer>, long[]> shapes = shapes(loaded);
-            List<Integer> typical = shapes.entrySet().stream()
-                    .max(java.util.Comparator.comparingLong((Map.Entry<List<Integer>, long[]> e) -> e.getValue()[0])
-                            .thenComparingLong(e -> -e.getValue()[1]))
-                    .orElseThrow().getKey();
-            if (size == 0) {
-                for (Map.Entry<List<Integer>, long[]> e : shapes.entrySet()) {
-                    if (!e.getKey().subList(1, 3).equals(typical.subList(1, 3))) {
-                        throw new BadRecordException(records.where(e.getValue()[1]) + ": image is " + e.getKey().get(1) + "x"
-                                + e.getKey().get(2) + " but the set's images are " + typical.get(1) + "x" + typical.get(2)
-                                + " (set data.image_size to resize them all)");
+        return typical.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The most common of {@link #shapes}; of equally common ones, the lowest rid's. */
+    private static List<Integer> typical(Map<List<Integer>, long[]> shapes) {
+        return shapes.entrySet().stream()
+                .max(java.util.Comparator.comparingLong((Map.Entry<List<Integer>, long[]> e) -> e.getValue()[0])
+                        .thenComparingLong(e -> -e.getValue()[1]))
+                .orElseThrow().getKey();
+    }
+
+    /** The rids of the stored images not {@code height} x {@code width}. */
+    private static long[] otherSizes(LoadedShards loaded, int height, int width) {
+        return loaded.rdd().mapPartitions(it -> {
+            List<Long> rids = new ArrayList<>();
+            while (it.hasNext()) {
+                MappedStore s = store(it.next());
+                for (int i = 0; i < s.size(); i++) {
+                    if (s.height(i) != height || s.width(i) != width) {
+                        rids.add(s.rid(i));
                     }
                 }
             }
-            c = channels == 0 ? typical.get(0) : channels;
-            h = size == 0 ? typical.get(1) : size;
-            w = size == 0 ? typical.get(2) : size;
+            return rids.iterator();
+        }).collect().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The store of a cached handle, in this executor. */
+    private static MappedStore store(StoreHandle h) {
+        MappedStore s = LocalStores.get(h.key());
+        if (s == null) {
+            throw new IllegalStateException(h.key() + ": the store is not in the JVM of its cached handle");
         }
-        return new Preprocessor(h, w, c, perChannel(cfg, "data.mean", c), perChannel(cfg, "data.std", c));
+        return s;
     }
 
     /** (channels, height, width) of the stored images -> {count, lowest rid}, from the executors' stores. */
@@ -270,11 +325,7 @@ public final class ExecutorData implements AutoCloseable {
         List<Map<List<Integer>, long[]>> parts = loaded.rdd().mapPartitions(it -> {
             Map<List<Integer>, long[]> m = new HashMap<>();
             while (it.hasNext()) {
-                StoreHandle h = it.next();
-                MappedStore s = LocalStores.get(h.key());
-                if (s == null) {
-                    throw new IllegalStateException(h.key() + ": the store is not in the JVM of its cached handle");
-                }
+                MappedStore s = store(it.next());
                 for (int i = 0; i < s.size(); i++) {
                     long rid = s.rid(i);
                     m.merge(List.of(s.channels(i), s.height(i), s.width(i)), new long[] {1, rid},
@@ -286,34 +337,6 @@ public final class ExecutorData implements AutoCloseable {
         Map<List<Integer>, long[]> all = new HashMap<>();
         parts.forEach(m -> m.forEach((k, v) -> all.merge(k, v, (x, y) -> new long[] {x[0] + y[0], Math.min(x[1], y[1])})));
         return all;
-    }
-
-    /** As the single-process load reads {@code data.mean} and {@code data.std}. */
-    private static float[] perChannel(JobConfig cfg, String key, int channels) {
-        List<Double> v = cfg.raw().getDoubleList(key);
-        if (v.size() != 1 && v.size() != channels) {
-            throw new IllegalArgumentException(key + " needs 1 or " + channels + " values, got " + v);
-        }
-        float[] out = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            out[c] = v.get(v.size() == 1 ? 0 : c).floatValue();
-        }
-        if (key.equals("data.std")) {
-            for (float s : out) {
-                if (!(s > 0)) {
-                    throw new IllegalArgumentException("data.std values must be > 0, got " + v);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static Splits.Ratios ratios(JobConfig cfg) {
-        try {
-            return new Splits.Ratios(cfg.number("data.split.train"), cfg.number("data.split.val"), cfg.number("data.split.test"));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("data.split: " + e.getMessage(), e);
-        }
     }
 
     private static String sha256(String text) {

@@ -1,8 +1,7 @@
 package io.metalr.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static io.metalr.TrainedRuns.assertSameRun;
+import static io.metalr.TrainedRuns.run;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -10,13 +9,11 @@ import com.typesafe.config.ConfigFactory;
 
 import io.metalr.TestImages;
 import io.metalr.TestSpark;
+import io.metalr.TrainedRuns.Run;
 import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
 import io.metalr.data.load.LocalStores;
 import io.metalr.train.RunSetup;
-import io.metalr.train.StepReport;
-import io.metalr.train.Trainer;
-import io.metalr.train.fit.FitLoop;
 import io.metalr.train.fit.InProcessEngine;
 import io.metalr.train.fit.StepEngine;
 
@@ -85,18 +82,8 @@ public class RecordsRunTest {
         return JobConfig.of(ConfigFactory.parseString(String.join("\n", lines)));
     }
 
-    record Run(Trainer.Outcome out, List<StepReport> steps) {}
-
-    static Run run(JobConfig cfg, RunSetup setup, StepEngine engine) {
-        List<StepReport> steps = new ArrayList<>();
-        try (engine) {
-            Trainer.Outcome out = new FitLoop(cfg, setup, engine, List.of((r, t) -> steps.add(r)), null, null, s -> { }).run();
-            return new Run(out, steps);
-        }
-    }
-
     /** The table read by {@link DataSets} on the driver, trained in this process or on its broadcast shards. */
-    static Run fromDataSets(JobConfig cfg, int shards) {
+    public static Run fromDataSets(JobConfig cfg, int shards) {
         DataSets.Loaded d = DataSets.load(cfg);
         RunSetup setup = RunSetup.from(cfg, d.channels(), d.numClasses());
         StepEngine engine = shards == 0 ? new InProcessEngine(cfg, setup, Device.cpu(), d.train(), d.val(), d.test())
@@ -106,7 +93,7 @@ public class RecordsRunTest {
     }
 
     /** The table loaded into the executors' stores and trained there. */
-    static Run fromStores(JobConfig cfg, int shards) {
+    public static Run fromStores(JobConfig cfg, int shards) {
         ExecutorData data = ExecutorData.load(cfg, TestSpark.context(), shards, s -> { });
         RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
         String key = data.loaded().dataKey();
@@ -114,27 +101,6 @@ public class RecordsRunTest {
                 s -> { }, false));
         assertTrue(LocalStores.keys().stream().noneMatch(k -> k.dataKey().equals(key)), "the run released its stores");
         return r;
-    }
-
-    static void assertSameRun(Run expected, Run actual) {
-        assertEquals(expected.steps().size(), actual.steps().size(), "steps");
-        for (int i = 0; i < expected.steps().size(); i++) {
-            StepReport a = expected.steps().get(i), b = actual.steps().get(i);
-            String at = "step " + i;
-            assertEquals(a.count(), b.count(), at);
-            assertEquals(a.correct(), b.correct(), at);
-            assertEquals(a.trainLoss(), b.trainLoss(), at);
-            assertEquals(a.metaLoss(), b.metaLoss(), at);
-            assertArrayEquals(a.lrBefore(), b.lrBefore(), at);
-            assertArrayEquals(a.lrAfter(), b.lrAfter(), at);
-        }
-        assertEquals(expected.out().bestEpoch(), actual.out().bestEpoch());
-        expected.out().bestWeights().forEach((name, v) -> assertArrayEquals(v, actual.out().bestWeights().get(name), name));
-        for (int e = 0; e < expected.out().epochs().size(); e++) {
-            assertEquals(expected.out().epochs().get(e).val(), actual.out().epochs().get(e).val(), "epoch " + e + " validation");
-        }
-        assertNotNull(expected.out().test());
-        assertEquals(expected.out().test(), actual.out().test(), "test metrics");
     }
 
     @Test

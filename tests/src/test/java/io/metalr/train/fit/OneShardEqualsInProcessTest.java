@@ -1,6 +1,6 @@
 package io.metalr.train.fit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.metalr.TrainedRuns.assertSameRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 
 import io.metalr.TestImages;
 import io.metalr.TestSpark;
+import io.metalr.TrainedRuns.Run;
 import io.metalr.config.JobConfig;
 import io.metalr.data.DataSets;
 import io.metalr.data.ImageSet;
@@ -50,8 +51,6 @@ class OneShardEqualsInProcessTest {
         return JobConfig.of(ConfigFactory.parseString(String.join("\n", lines)));
     }
 
-    private record Run(Trainer.Outcome out, List<StepReport> steps) {}
-
     private static Run inProcess(JobConfig cfg, ImageSet train, ImageSet val, ImageSet test) {
         RunSetup setup = RunSetup.from(cfg, train.channels(), train.numClasses());
         List<StepReport> steps = new ArrayList<>();
@@ -65,36 +64,6 @@ class OneShardEqualsInProcessTest {
         Trainer.Outcome out = new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, 1, s -> { })
                 .fit(TestSpark.context(), train, val, test, s -> steps.add(s.report()));
         return new Run(out, steps);
-    }
-
-    static void assertSameRun(Run expected, Run actual) {
-        assertEquals(expected.steps().size(), actual.steps().size(), "steps");
-        for (int i = 0; i < expected.steps().size(); i++) {
-            StepReport a = expected.steps().get(i), b = actual.steps().get(i);
-            String at = "step " + i;
-            assertEquals(a.step(), b.step(), at);
-            assertEquals(a.epoch(), b.epoch(), at);
-            assertEquals(a.count(), b.count(), at);
-            assertEquals(a.correct(), b.correct(), at);
-            assertEquals(a.trainLoss(), b.trainLoss(), at);
-            assertEquals(a.metaLoss(), b.metaLoss(), at);
-            assertArrayEquals(a.lrBefore(), b.lrBefore(), at);
-            assertArrayEquals(a.lrAfter(), b.lrAfter(), at);
-            assertArrayEquals(a.hypergradient(), b.hypergradient(), at);
-            assertEquals(a.skipped(), b.skipped(), at);
-        }
-        assertEquals(expected.out().steps(), actual.out().steps());
-        assertEquals(expected.out().bestEpoch(), actual.out().bestEpoch());
-        assertArrayEquals(expected.out().finalLr(), actual.out().finalLr());
-        assertEquals(expected.out().bestWeights().keySet(), actual.out().bestWeights().keySet());
-        expected.out().bestWeights().forEach((name, v) -> assertArrayEquals(v, actual.out().bestWeights().get(name), name));
-        for (int e = 0; e < expected.out().epochs().size(); e++) {
-            Trainer.EpochResult x = expected.out().epochs().get(e), y = actual.out().epochs().get(e);
-            assertEquals(x.val(), y.val(), "epoch " + e + " validation");
-            assertEquals(x.trainLoss(), y.trainLoss(), "epoch " + e + " train loss");
-            assertEquals(x.trainAccuracy(), y.trainAccuracy(), "epoch " + e + " train accuracy");
-        }
-        assertEquals(expected.out().test(), actual.out().test(), "test metrics");
     }
 
     @ParameterizedTest(name = "meta.direction = {0}, meta.source = {1}")
