@@ -7,9 +7,12 @@ import io.metalr.udf.image.RawImage;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongPredicate;
 import java.util.stream.LongStream;
 
@@ -95,7 +98,7 @@ final class NiftiSource extends PartedFileSource<NiftiSource.Part> {
     /**
      * What the driver keeps of a volume's patches: every patch's id; of the good ones (rid = index
      * in {@link #ids}) the label and slab; of the bad ones (a NaN or infinite voxel) the message.
-     * About 40 bytes a patch, no pixel. Serializable: a Spark task computes it.
+     * About 100 bytes a patch (its id is most of it), no pixel. Serializable: a Spark task computes it.
      */
     record Index(String source, String[] ids, long[] rid, int[] label, String[] slab, List<String> bad)
             implements Serializable {
@@ -107,6 +110,7 @@ final class NiftiSource extends PartedFileSource<NiftiSource.Part> {
             int[] label = new int[patches.size()];
             String[] slab = new String[patches.size()];
             List<String> bad = new ArrayList<>();
+            Map<String, String> slabs = new HashMap<>(); // one String a slab, sent once
             int n = 0;
             for (int i = 0; i < patches.size(); i++) {
                 NiftiPatches.Patch p = patches.get(i);
@@ -114,14 +118,14 @@ final class NiftiSource extends PartedFileSource<NiftiSource.Part> {
                     cut.pixels(p); // only to find a bad voxel, as NiftiReader#read would
                     rid[n] = i;
                     label[n] = p.label();
-                    slab[n] = cut.slab(p);
+                    slab[n] = slabs.computeIfAbsent(cut.slab(p), k -> k);
                     n++;
                 } catch (BadRecordException e) {
                     bad.add(e.getMessage());
                 }
             }
-            return new Index(cut.source(), ids.toArray(new String[0]), java.util.Arrays.copyOf(rid, n),
-                    java.util.Arrays.copyOf(label, n), java.util.Arrays.copyOf(slab, n), Collections.unmodifiableList(bad));
+            return new Index(cut.source(), ids.toArray(new String[0]), Arrays.copyOf(rid, n),
+                    Arrays.copyOf(label, n), Arrays.copyOf(slab, n), Collections.unmodifiableList(bad));
         }
     }
 }

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,15 +36,10 @@ class MedMnistGzRecordsTest {
     static final int H = MedMnistRecordsTest.H;
     static final int W = MedMnistRecordsTest.W;
 
-    static SparkSession spark;
+    static final SparkSession spark = TestSpark.session();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void session() {
-        spark = TestSpark.session();
-    }
 
     Path gz(String name, Map<String, byte[]> arrays, boolean deflate) {
         return TestFiles.write(dir.resolve(name), Compress.gzip(TestFiles.npz(arrays, deflate)));

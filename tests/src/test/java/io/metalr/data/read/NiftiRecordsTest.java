@@ -16,7 +16,6 @@ import io.metalr.data.records.PartedSource;
 import io.metalr.data.records.Placement;
 import io.metalr.data.records.RecordTable;
 import io.metalr.udf.image.BadRecordException;
-import io.metalr.udf.image.ImageDecoder;
 
 import java.io.FileNotFoundException;
 import java.nio.ByteOrder;
@@ -28,7 +27,6 @@ import java.util.Random;
 
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,23 +38,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NiftiRecordsTest {
 
-    static final Splits.Ratios RATIOS = new Splits.Ratios(0.6, 0.2, 0.2);
+    static final Splits.Ratios RATIOS = FileRecordsTest.RATIOS;
     static final int NX = 12;
     static final int NY = 10;
     static final int NZ = 8;
 
-    static SparkSession spark;
+    static final SparkSession spark = TestSpark.session();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void session() {
-        spark = TestSpark.session();
-    }
-
     static LoadSpec spec(OnBadRecord onBad) {
-        return new LoadSpec(List.of(Splits.TRAIN, Splits.VAL, Splits.TEST), ImageDecoder.DEFAULT_MAX_PIXELS, onBad, "");
+        return FileRecordsTest.spec(onBad);
     }
 
     /**
