@@ -72,9 +72,9 @@ final class NiftiSource extends PartedFileSource<NiftiSource.Part> {
         try {
             cut = NiftiPatches.read(part.t1Path(), settings, maxFileBytes, DataPaths.configuration());
             if (!cut.ids().equals(List.of(part.ids()))) {
-                throw new BadRecordException(DataPaths.name(part.t1Path()) + ": now cuts into "
-                        + cut.patches().size() + " patches, not the " + part.ids().length
-                        + " it gave when its records were read (the T1 or " + settings.labelPath() + " changed)");
+                throw new BadRecordException(DataPaths.name(part.t1Path()) + ": no longer cuts into the patches it"
+                        + " gave when its records were read (" + cut.patches().size() + " now, " + part.ids().length
+                        + " then): the T1 or " + settings.labelPath() + " changed");
             }
         } catch (BadRecordException e) {
             List<RecordImage> bad = new ArrayList<>();

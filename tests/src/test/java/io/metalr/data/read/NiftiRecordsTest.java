@@ -152,7 +152,7 @@ class NiftiRecordsTest {
         volumes(false, false); // no region c: fewer patches kept
         BadRecordException e = assertThrows(BadRecordException.class,
                 () -> InProcessLoader.load(rec, Placement.of(rec, RATIOS, 5, 1), spec(OnBadRecord.FAIL)));
-        assertTrue(e.getMessage().contains("t1.nii: now cuts into") && e.getMessage().contains("atlas.nii"),
+        assertTrue(e.getMessage().contains("t1.nii: no longer cuts into the patches") && e.getMessage().contains("atlas.nii"),
                 e.getMessage());
     }
 
