@@ -1,6 +1,5 @@
 package io.metalr.data.read;
 
-import io.metalr.data.records.PartedSource;
 import io.metalr.data.records.RecordImage;
 import io.metalr.udf.image.RawImage;
 
@@ -23,7 +22,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
  * gunzips as a stream (a gzip stream cannot be entered in the middle). Rows are 8-bit codes:
  * their float, {@code v / 255f}, is {@link IdxReader}'s.
  */
-final class IdxSource implements PartedSource<IdxSource.Part> {
+final class IdxSource extends PartedFileSource<IdxSource.Part> {
 
     private static final long serialVersionUID = 1L;
 
@@ -34,42 +33,14 @@ final class IdxSource implements PartedSource<IdxSource.Part> {
     record Part(String path, String name, int n, int h, int w, long from, long to, long ridBase, boolean gz)
             implements Serializable {}
 
-    private final String dir;
-    private final String name;
-    private final transient List<Part> parts;
-
     IdxSource(String dir, String name, List<Part> parts) {
-        this.dir = dir;
-        this.name = name;
-        this.parts = List.copyOf(parts);
+        super(name, "idx " + dir, parts);
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String identity() {
-        return "idx " + dir;
-    }
-
-    @Override
-    public List<Part> parts() {
-        if (parts == null) {
-            throw new IllegalStateException(name + ": the parts of a source are the driver's");
-        }
-        return parts;
-    }
-
-    @Override
-    public String where(long rid) {
-        for (Part p : parts()) {
-            if (rid >= p.ridBase() + p.from() && rid < p.ridBase() + p.to()) {
-                return p.name() + "[" + (rid - p.ridBase()) + "]";
-            }
-        }
-        return name + " record " + rid;
+    String whereIn(Part p, long rid) {
+        return rid >= p.ridBase() + p.from() && rid < p.ridBase() + p.to() ? p.name() + "[" + (rid - p.ridBase()) + "]"
+                : null;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.metalr.data.read;
 
-import io.metalr.data.records.PartedSource;
 import io.metalr.data.records.RecordImage;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.RawImage;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.function.LongPredicate;
 
 import org.apache.hadoop.conf.Configuration;
@@ -23,7 +21,7 @@ import org.apache.hadoop.conf.Configuration;
  * builder decodes them with {@link ImageFolderReader}'s checks and messages. A manifest's records
  * are named by their row ({@code m.csv row 7: <the file's message>}), a folder's by their path.
  */
-final class ImageFileSource implements PartedSource<ImageFileSource.Part> {
+final class ImageFileSource extends PartedFileSource<ImageFileSource.Part> {
 
     private static final long serialVersionUID = 1L;
 
@@ -37,46 +35,20 @@ final class ImageFileSource implements PartedSource<ImageFileSource.Part> {
      */
     record Part(long[] rid, String[] file, String[] where, boolean volume) implements Serializable {}
 
-    private final String name;
-    private final String identity;
     private final long maxFileBytes;
-    /** The driver's; an executor's copy has none (each task gets its part). */
-    private final transient List<Part> parts;
 
     ImageFileSource(String name, String identity, long maxFileBytes, List<Part> parts) {
-        this.name = name;
-        this.identity = identity;
+        super(name, identity + "\nmax_file_bytes " + maxFileBytes, parts);
         this.maxFileBytes = maxFileBytes;
-        this.parts = List.copyOf(parts);
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String identity() {
-        return identity + "\nmax_file_bytes " + maxFileBytes;
-    }
-
-    @Override
-    public List<Part> parts() {
-        if (parts == null) {
-            throw new IllegalStateException(name + ": the parts of a source are the driver's");
+    String whereIn(Part p, long rid) {
+        int i = Arrays.binarySearch(p.rid(), rid);
+        if (i < 0) {
+            return null;
         }
-        return parts;
-    }
-
-    @Override
-    public String where(long rid) {
-        for (Part p : parts()) {
-            int i = Arrays.binarySearch(p.rid(), rid);
-            if (i >= 0) {
-                return p.volume() ? p.where()[0] : p.where() == null ? p.file()[i] : p.where()[i];
-            }
-        }
-        return name + " record " + rid;
+        return p.volume() ? p.where()[0] : p.where() == null ? p.file()[i] : p.where()[i];
     }
 
     @Override
@@ -85,31 +57,7 @@ final class ImageFileSource implements PartedSource<ImageFileSource.Part> {
         if (part.volume()) {
             return volume(part, wanted, conf).iterator();
         }
-        return new Iterator<RecordImage>() {
-            int i = skip(0);
-
-            int skip(int from) {
-                while (from < part.rid().length && !wanted.test(part.rid()[from])) {
-                    from++;
-                }
-                return from;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return i < part.rid().length;
-            }
-
-            @Override
-            public RecordImage next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                RecordImage r = fetch(part, i, conf);
-                i = skip(i + 1);
-                return r;
-            }
-        };
+        return fetched(part.rid(), wanted, i -> fetch(part, i, conf));
     }
 
     /** The wanted slices of a volume row, as floats (its normalisation needs the whole volume). */
@@ -156,7 +104,7 @@ final class ImageFileSource implements PartedSource<ImageFileSource.Part> {
     @Override
     public RawImage decode(RecordImage r, long maxPixels) {
         if (r.bad() != null || r.depth() != null) {
-            return PartedSource.super.decode(r, maxPixels);
+            return super.decode(r, maxPixels);
         }
         try {
             return ImageFolderReader.decode(r.encoded(), r.file(), maxPixels);

@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import io.metalr.data.records.RecordSource;
 import io.metalr.data.records.RecordTable;
 import io.metalr.formats.BoundedZip;
 import io.metalr.formats.MalformedFileException;
@@ -130,20 +131,21 @@ public final class MedMnistReader {
      * integers other than uint8, is one part (see {@link NpzSource}). A bad pixel is found where
      * the image is read, with {@link #parse}'s message. uint8 images are stored as 8-bit codes of
      * depth {@code U8_SCALED} (their values are today's {@code v * (1f / 255f)}, bitwise); other
-     * dtypes as today's floats.
+     * dtypes as today's floats. A gzipped {@code .npz.gz} is inflated twice, once here for the
+     * labels and once by the one task that reads its images (see {@link #gzippedRecords}).
      */
     public static RecordTable records(String path, OnBadRecord onBad, int numClasses, DataLimits limits,
             long partBytes, Configuration conf) throws IOException {
         if (numClasses < 0) {
             throw new IllegalArgumentException("numClasses must be >= 0, not " + numClasses);
         }
+        if (DataPaths.isGzipName(path)) {
+            return gzippedRecords(path, onBad, numClasses, limits, conf);
+        }
         String name = DataPaths.name(path);
         long length = DataPaths.dataFile(path, conf).getLen();
         List<NpzSource.Part> parts = new ArrayList<>();
-        RecordList records = new RecordList();
-        List<String> splits = new ArrayList<>();
-        long skipped = 0;
-        int maxLabel = -1;
+        Labelled records = new Labelled(name, numClasses, onBad);
         try (FSDataInputStream in = (FSDataInputStream) DataPaths.open(path, conf)) {
             BoundedZip.Ranges r = in::readFully;
             UnaryOperator<String> label = n -> name + " key " + Npy.key(n);
@@ -151,8 +153,7 @@ public final class MedMnistReader {
             for (BoundedZip.Entry e : BoundedZip.directory(r, length, name, ".npz file", label).values()) {
                 entries.put(Npy.key(e.name()), e);
             }
-            List<String> keys = new ArrayList<>(entries.keySet());
-            splits.addAll(splitsOf(keys, name));
+            List<String> splits = splitsOf(new ArrayList<>(entries.keySet()), name);
             BoundedZip.Limits limit = new BoundedZip.Limits(limits.maxFileBytes(), "data.max_file_bytes", 0);
             Map<String, NpyArray> labelArrays = new LinkedHashMap<>();
             for (String split : splits) {
@@ -160,35 +161,14 @@ public final class MedMnistReader {
                 labelArrays.put(split, NpyFormat.parse(BoundedZip.readEntry(r, length, entries.get(key), label, limit),
                         name + " key " + key, Npy.DTYPES, Npy.SUPPORTED));
             }
+            records.labels(splits, labelArrays);
             for (String split : splits) {
-                checkLabelShape(labelArrays.get(split), name, split);
-            }
-            long ridBase = 0;
-            for (String split : splits) {
-                NpyArray labels = labelArrays.get(split);
                 BoundedZip.Entry e = entries.get(split + "_images");
                 long start = BoundedZip.dataStart(r, length, e, label);
                 NpyFormat.Header h = NpyFormat.header(ByteBuffer.wrap(head(in, start, e, label.apply(e.name()))),
                         name + " key " + split + "_images", Npy.DTYPES, Npy.SUPPORTED);
-                if (e.method() == 0 && h.dataStart() + h.dataBytes() != e.size()) {
-                    throw new BadRecordException(name + " key " + split + "_images: " + (e.size() < h.dataStart()
-                            + h.dataBytes() ? "truncated" : "corrupt") + " .npy data: shape "
-                            + java.util.Arrays.toString(h.shape()) + " of " + h.descr() + " needs " + h.dataBytes()
-                            + " bytes, " + (e.size() - h.dataStart()) + " present");
-                }
-                String shape = new NpyArray(h.code(), h.descr(), h.shape(), ByteBuffer.allocate(0)).shapeString();
-                int channels = checkImages(h.shape(), shape, labels.shape()[0], name, split);
-                long n = h.shape()[0];
-                for (int i = 0; i < n; i++) {
-                    try {
-                        int lab = label(labels, i, name + ":" + split + "[" + i + "]", numClasses);
-                        records.add(ridBase + i, lab, null, split);
-                        maxLabel = Math.max(maxLabel, lab);
-                    } catch (BadRecordException ex) {
-                        onBad.handle(ex);
-                        skipped++;
-                    }
-                }
+                long ridBase = records.ridBase();
+                long n = records.split(split, h, e.method() == 0 ? e.size() : -1);
                 boolean whole = e.method() != 0 || !(h.code().equals("u1") || h.code().equals("b1")
                         || h.code().startsWith("f"));
                 long rowBytes = h.dataBytes() / Math.max(1, n);
@@ -198,14 +178,125 @@ public final class MedMnistReader {
                             e.localOffset(), h.code(), h.descr(), h.shape(), h.dataStart(),
                             h.order() == ByteOrder.BIG_ENDIAN, from, Math.min(n, from + perPart), ridBase, whole));
                 }
-                ridBase += n;
             }
         } catch (MalformedFileException e) {
             throw new BadRecordException(e.getMessage(), e);
         }
-        int classes = numClasses > 0 ? numClasses : maxLabel + 1;
-        return records.finish(new NpzSource(path, name, limits.maxFileBytes(), parts), name,
-                SampleSets.numbered(Math.max(classes, 0)), skipped, splits);
+        return records.finish(new NpzSource(path, name, limits.maxFileBytes(), parts));
+    }
+
+    /**
+     * The records of a gzipped {@code .npz}: a gzip stream cannot be entered in the middle, so the
+     * driver inflates it once for the labels (holding the {@code *_labels} arrays and the first
+     * bytes of each {@code *_images} entry, passing over the rest) and one task inflates it again
+     * for the images ({@link NpzGzSource}): the file is not split, and costs two inflations.
+     */
+    private static RecordTable gzippedRecords(String path, OnBadRecord onBad, int numClasses, DataLimits limits,
+            Configuration conf) throws IOException {
+        String name = DataPaths.name(path);
+        List<String> keys = new ArrayList<>();
+        Map<String, NpyArray> labelArrays = new LinkedHashMap<>();
+        Map<String, NpyFormat.Header> headers = new LinkedHashMap<>();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        try (GzippedNpz in = GzippedNpz.open(path, limits.maxFileBytes(), conf)) {
+            for (String key; (key = in.next()) != null;) {
+                keys.add(key);
+                int cut = key.lastIndexOf('_');
+                if (cut < 0 || !SampleSets.NAMES.contains(key.substring(0, cut))) {
+                    continue;
+                }
+                if (key.endsWith("_labels")) {
+                    labelArrays.put(key.substring(0, cut), in.array());
+                } else if (key.endsWith("_images")) {
+                    headers.put(key.substring(0, cut), NpyFormat.header(ByteBuffer.wrap(in.head((1 << 17) + 16)),
+                            in.where(), Npy.DTYPES, Npy.SUPPORTED));
+                    sizes.put(key.substring(0, cut), in.size());
+                }
+            }
+        } catch (MalformedFileException e) {
+            throw new BadRecordException(e.getMessage(), e);
+        }
+        List<String> splits = splitsOf(keys, name);
+        Labelled records = new Labelled(name, numClasses, onBad);
+        records.labels(splits, labelArrays);
+        List<NpzGzSource.Split> part = new ArrayList<>();
+        for (String split : splits) {
+            long ridBase = records.ridBase();
+            part.add(new NpzGzSource.Split(split, ridBase, records.split(split, headers.get(split), sizes.get(split))));
+        }
+        return records.finish(new NpzGzSource(path, name, limits.maxFileBytes(), List.of(new NpzGzSource.Part(part))));
+    }
+
+    /** The records the driver finds in a file's labels, split by split, checked as {@link #parse} checks them. */
+    private static final class Labelled {
+        private final String name;
+        private final int numClasses;
+        private final OnBadRecord onBad;
+        private final RecordList records = new RecordList();
+        private final List<String> splits = new ArrayList<>();
+        private Map<String, NpyArray> labels;
+        private long ridBase;
+        private long skipped;
+        private int maxLabel = -1;
+
+        Labelled(String name, int numClasses, OnBadRecord onBad) {
+            this.name = name;
+            this.numClasses = numClasses;
+            this.onBad = onBad;
+        }
+
+        /**
+         * Every split's labels (by split), checked first as {@link #parse} checks them: a
+         * multi-label file is refused before any image is looked at.
+         */
+        void labels(List<String> splits, Map<String, NpyArray> bySplit) {
+            for (String split : splits) {
+                checkLabelShape(bySplit.get(split), name, split);
+            }
+            this.splits.addAll(splits);
+            this.labels = bySplit;
+        }
+
+        /** The rid of the next split's first row. */
+        long ridBase() {
+            return ridBase;
+        }
+
+        /**
+         * Adds a split's records (rids from {@link #ridBase}, counting rows skipped for a bad label)
+         * after checking its images' header against its labels; returns its row count.
+         *
+         * @param entryBytes the images entry's size, checked against its header; -1 = not known here
+         */
+        long split(String split, NpyFormat.Header h, long entryBytes) {
+            NpyArray labels = this.labels.get(split);
+            if (entryBytes >= 0 && h.dataStart() + h.dataBytes() != entryBytes) {
+                throw new BadRecordException(name + " key " + split + "_images: " + (entryBytes < h.dataStart()
+                        + h.dataBytes() ? "truncated" : "corrupt") + " .npy data: shape "
+                        + java.util.Arrays.toString(h.shape()) + " of " + h.descr() + " needs " + h.dataBytes()
+                        + " bytes, " + (entryBytes - h.dataStart()) + " present");
+            }
+            String shape = new NpyArray(h.code(), h.descr(), h.shape(), ByteBuffer.allocate(0)).shapeString();
+            checkImages(h.shape(), shape, labels.shape()[0], name, split);
+            long n = h.shape()[0];
+            for (int i = 0; i < n; i++) {
+                try {
+                    int lab = label(labels, i, name + ":" + split + "[" + i + "]", numClasses);
+                    records.add(ridBase + i, lab, null, split);
+                    maxLabel = Math.max(maxLabel, lab);
+                } catch (BadRecordException ex) {
+                    onBad.handle(ex);
+                    skipped++;
+                }
+            }
+            ridBase += n;
+            return n;
+        }
+
+        RecordTable finish(RecordSource source) {
+            int classes = numClasses > 0 ? numClasses : maxLabel + 1;
+            return records.finish(source, name, SampleSets.numbered(Math.max(classes, 0)), skipped, splits);
+        }
     }
 
     /** The splits with images and labels, in train, val, test order; a half split or none is refused. */

@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import io.metalr.data.records.RecordTable;
 import io.metalr.udf.image.BadRecordException;
 import io.metalr.udf.image.Image;
 
@@ -9,6 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * A T1 volume and an atlas (label) volume turned into labelled 2D samples.
@@ -59,86 +62,76 @@ public final class NiftiReader {
 
     /** Cuts volumes already read; {@code settings.labelPath()} is not read again. */
     public static SampleSet read(NiftiVolume t1, NiftiVolume atlas, NiftiSettings settings, OnBadRecord onBad) {
-        if (!t1.sameGrid(atlas)) {
-            t1 = t1.resampleTo(atlas);
-        }
-        float[] range = robustRange(t1);
-        float lo = range[0];
-        float span = range[1] - range[0];
-        int[] classOf = classLookup(atlas, settings);
-
-        int axis = settings.axis();
-        int u = axis == 0 ? 1 : 0; // columns
-        int v = axis == 2 ? 1 : 2; // rows
-        int slices = t1.dim(axis);
-        int width = t1.dim(u);
-        int height = t1.dim(v);
-        int ph = settings.patchSize() == 0 ? height : settings.patchSize();
-        int pw = settings.patchSize() == 0 ? width : settings.patchSize();
-        int stride = settings.patchSize() == 0 ? Math.max(height, width) : settings.stride();
-        int numClasses = settings.regions().size();
-        int minLabelled = (int) Math.ceil(settings.minLabelledFraction() * ph * pw - 1e-9);
-
+        NiftiPatches cut = new NiftiPatches(t1, atlas, settings);
         List<Sample> samples = new ArrayList<>();
         long skipped = 0;
-        int[] coord = new int[3];
-        int[] counts = new int[numClasses];
-        for (int s = 0; s < slices; s++) {
-            String slab = t1.source() + ":slab" + (s / settings.slabSlices());
-            for (int r0 = 0; r0 + ph <= height; r0 += stride) {
-                for (int c0 = 0; c0 + pw <= width; c0 += stride) {
-                    Arrays.fill(counts, 0);
-                    int labelled = 0;
-                    coord[axis] = s;
-                    for (int r = 0; r < ph; r++) {
-                        coord[v] = r0 + r;
-                        for (int c = 0; c < pw; c++) {
-                            coord[u] = c0 + c;
-                            int k = classOf[index(t1, coord)];
-                            if (k >= 0) {
-                                counts[k]++;
-                                labelled++;
-                            }
-                        }
-                    }
-                    if (labelled == 0 || labelled < minLabelled) {
-                        continue;
-                    }
-                    int label = 0;
-                    for (int k = 1; k < numClasses; k++) {
-                        if (counts[k] > counts[label]) {
-                            label = k;
-                        }
-                    }
-                    String id = t1.source() + ":" + AXES[axis] + "=" + s + ":" + AXES[v] + "=" + r0 + ":" + AXES[u] + "=" + c0;
-                    try {
-                        float[] data = new float[ph * pw];
-                        for (int r = 0; r < ph; r++) {
-                            coord[v] = r0 + r;
-                            for (int c = 0; c < pw; c++) {
-                                coord[u] = c0 + c;
-                                float x = t1.data()[index(t1, coord)];
-                                if (!Float.isFinite(x)) {
-                                    throw new BadRecordException(id + ": voxel (" + coord[0] + ", " + coord[1] + ", "
-                                            + coord[2] + ") of " + t1.source() + " is " + x);
-                                }
-                                float y = span > 0 ? (x - lo) / span : (x > lo ? 1f : 0f);
-                                data[r * pw + c] = Math.min(1f, Math.max(0f, y));
-                            }
-                        }
-                        samples.add(new Sample(id, new Image(data, 1, ph, pw), label, slab, null));
-                    } catch (BadRecordException e) {
-                        onBad.handle(e);
-                        skipped++;
-                    }
-                }
+        for (NiftiPatches.Patch p : cut.patches()) {
+            try {
+                Image image = new Image(cut.pixels(p), 1, cut.height(), cut.width());
+                samples.add(new Sample(cut.id(p), image, p.label(), cut.slab(p), null));
+            } catch (BadRecordException e) {
+                onBad.handle(e);
+                skipped++;
             }
         }
-        if (samples.isEmpty() && skipped == 0) {
-            throw new BadRecordException(t1.source() + ": no patch has at least " + settings.minLabelledFraction()
-                    + " of its voxels in the regions " + settings.classNames() + " of " + atlas.source());
+        return SampleSets.finish(cut.source(), samples, settings.classNames(), skipped, List.of());
+    }
+
+    /**
+     * The volume's records, without their pixels on the driver: rid = the patch's place in
+     * {@link #read}'s order (bad patches counted), labels, slabs as patients, and bad patches
+     * handled as {@link #read} handles them (same messages, same skipped count). Finding which
+     * patches are kept and which hold a NaN voxel needs both volumes whole: with a Spark session
+     * active that pass is one Spark task, which sends back only the patches' ids, labels and slabs;
+     * without one it runs here. The images are one part (one task) that reads both volumes again.
+     */
+    public static RecordTable records(String t1Path, NiftiSettings settings, OnBadRecord onBad, DataLimits limits,
+            Configuration conf) throws IOException {
+        var spark = SparkSession.getActiveSession();
+        return records(t1Path, settings, onBad, limits, conf, spark.isDefined() ? spark.get() : null);
+    }
+
+    /** {@link #records} with the patch pass in a task of {@code spark}, or here when it is null. */
+    static RecordTable records(String t1Path, NiftiSettings settings, OnBadRecord onBad, DataLimits limits,
+            Configuration conf, SparkSession spark) throws IOException {
+        long maxFileBytes = limits.maxFileBytes();
+        NiftiSource.Index index = spark == null
+                ? NiftiSource.Index.of(NiftiPatches.read(t1Path, settings, maxFileBytes, conf))
+                : indexInTask(spark, t1Path, settings, maxFileBytes);
+        for (String message : index.bad()) {
+            onBad.handle(new BadRecordException(message));
         }
-        return SampleSets.finish(t1.source(), samples, settings.classNames(), skipped, List.of());
+        RecordList records = new RecordList();
+        for (int i = 0; i < index.rid().length; i++) {
+            records.add(index.rid()[i], index.label()[i], index.slab()[i], null);
+        }
+        NiftiSource source = new NiftiSource(index.source(), settings, maxFileBytes,
+                List.of(new NiftiSource.Part(t1Path, 0, index.ids())));
+        return records.finish(source, index.source(), settings.classNames(), index.bad().size(), List.of());
+    }
+
+    /**
+     * The patch index computed by one Spark task; a bad file or a missing one comes back as a value
+     * (a task that failed would be retried for nothing) and is thrown here as it would be on the driver.
+     */
+    private static NiftiSource.Index indexInTask(SparkSession spark, String t1Path, NiftiSettings settings,
+            long maxFileBytes) throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Object result = SparkTables.guarded(() -> jsc.parallelize(List.of(t1Path), 1).map(path -> {
+            try {
+                return (Object) NiftiSource.Index.of(NiftiPatches.read(path, settings, maxFileBytes,
+                        DataPaths.configuration()));
+            } catch (BadRecordException | IOException e) {
+                return e;
+            }
+        }).collect().get(0), t1Path);
+        if (result instanceof BadRecordException e) {
+            throw new BadRecordException(e.getMessage(), e);
+        }
+        if (result instanceof IOException e) {
+            throw e;
+        }
+        return (NiftiSource.Index) result;
     }
 
     /**
@@ -184,33 +177,9 @@ public final class NiftiReader {
         return out;
     }
 
-    private static int index(NiftiVolume vol, int[] c) {
+    /** The place of voxel {@code c} (x, y, z) in {@code vol.data()}. */
+    static int index(NiftiVolume vol, int[] c) {
         return (c[2] * vol.ny() + c[1]) * vol.nx() + c[0];
-    }
-
-    /** Per voxel, the region index of its atlas value, or -1 (background or unmapped). */
-    private static int[] classLookup(NiftiVolume atlas, NiftiSettings settings) {
-        int max = 0;
-        for (NiftiSettings.Region r : settings.regions()) {
-            max = Math.max(max, r.maxValue());
-        }
-        int[] lut = new int[max + 1];
-        Arrays.fill(lut, -1);
-        List<NiftiSettings.Region> regions = settings.regions();
-        for (int k = 0; k < regions.size(); k++) {
-            for (int[] range : regions.get(k).ranges()) {
-                for (int val = range[0]; val <= range[1]; val++) {
-                    lut[val] = k;
-                }
-            }
-        }
-        int[] out = new int[atlas.data().length];
-        for (int i = 0; i < out.length; i++) {
-            float a = atlas.data()[i];
-            long val = Float.isFinite(a) ? Math.round(a) : 0;
-            out[i] = val > 0 && val <= max ? lut[(int) val] : -1;
-        }
-        return out;
     }
 
     /**

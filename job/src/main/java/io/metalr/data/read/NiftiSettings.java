@@ -1,5 +1,6 @@
 package io.metalr.data.read;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +20,7 @@ import java.util.Locale;
  * @param regions the coarse classes, in label order: each a name and the atlas values it takes
  */
 public record NiftiSettings(String labelPath, int axis, int patchSize, int stride, double minLabelledFraction,
-        int slabSlices, List<Region> regions) {
+        int slabSlices, List<Region> regions) implements Serializable {
 
     /** Where Debian's {@code mricron-data} package puts its templates. */
     public static final String MRICRON_TEMPLATES = "/usr/share/mricron/templates";
@@ -67,7 +68,7 @@ public record NiftiSettings(String labelPath, int axis, int patchSize, int strid
     }
 
     /** A coarse class: a name and the atlas values (inclusive ranges) that belong to it. */
-    public record Region(String name, List<int[]> ranges) {
+    public record Region(String name, List<int[]> ranges) implements Serializable {
 
         public Region {
             if (name == null || name.isBlank()) {

@@ -1,6 +1,5 @@
 package io.metalr.data.read;
 
-import io.metalr.data.records.PartedSource;
 import io.metalr.data.records.RecordImage;
 import io.metalr.formats.BoundedZip;
 import io.metalr.formats.MalformedFileException;
@@ -28,7 +27,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
  * needs the whole array's maximum). Pixels are computed by {@link MedMnistReader}'s own code, so
  * they are bitwise today's; uint8 rows stay 8-bit codes (see {@link MedMnistReader#records}).
  */
-final class NpzSource implements PartedSource<NpzSource.Part> {
+final class NpzSource extends PartedFileSource<NpzSource.Part> {
 
     private static final long serialVersionUID = 1L;
 
@@ -50,47 +49,21 @@ final class NpzSource implements PartedSource<NpzSource.Part> {
     }
 
     private final String path;
-    private final String name;
     private final long maxFileBytes;
-    private final transient List<Part> parts;
 
     NpzSource(String path, String name, long maxFileBytes, List<Part> parts) {
+        super(name, "npz " + path + "\nmax_file_bytes " + maxFileBytes, parts);
         this.path = path;
-        this.name = name;
         this.maxFileBytes = maxFileBytes;
-        this.parts = List.copyOf(parts);
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String identity() {
-        return "npz " + path + "\nmax_file_bytes " + maxFileBytes;
-    }
-
-    @Override
-    public List<Part> parts() {
-        if (parts == null) {
-            throw new IllegalStateException(name + ": the parts of a source are the driver's");
-        }
-        return parts;
-    }
-
-    @Override
-    public String where(long rid) {
-        for (Part p : parts()) {
-            if (rid >= p.ridBase() + p.from() && rid < p.ridBase() + p.to()) {
-                return id(p, rid - p.ridBase());
-            }
-        }
-        return name + " record " + rid;
+    String whereIn(Part p, long rid) {
+        return rid >= p.ridBase() + p.from() && rid < p.ridBase() + p.to() ? id(p, rid - p.ridBase()) : null;
     }
 
     private String id(Part p, long row) {
-        return name + ":" + p.split() + "[" + row + "]";
+        return name() + ":" + p.split() + "[" + row + "]";
     }
 
     @Override
@@ -103,13 +76,13 @@ final class NpzSource implements PartedSource<NpzSource.Part> {
         try (FSDataInputStream in = (FSDataInputStream) DataPaths.open(path, conf)) {
             BoundedZip.Ranges r = in::readFully;
             if (p.whole()) {
-                ByteBuffer entry = BoundedZip.readEntry(r, length, p.zipEntry(), n -> name + " key " + p.entry(),
+                ByteBuffer entry = BoundedZip.readEntry(r, length, p.zipEntry(), n -> name() + " key " + p.entry(),
                         new BoundedZip.Limits(maxFileBytes, "data.max_file_bytes", 0));
-                rows = NpyFormat.parse(entry, name + " key " + p.entry(), Npy.DTYPES, Npy.SUPPORTED);
+                rows = NpyFormat.parse(entry, name() + " key " + p.entry(), Npy.DTYPES, Npy.SUPPORTED);
                 scale = MedMnistReader.pixelScale(rows);
                 first = 0;
             } else {
-                long start = BoundedZip.dataStart(r, length, p.zipEntry(), n -> name + " key " + p.entry());
+                long start = BoundedZip.dataStart(r, length, p.zipEntry(), n -> name() + " key " + p.entry());
                 long[] shape = p.shape().clone();
                 long rowBytes = Math.multiplyExact(p.shape()[1] * p.shape()[2] * p.channels(), (long) (p.code().charAt(1) - '0'));
                 shape[0] = p.to() - p.from();
