@@ -2,11 +2,6 @@ package io.metalr.data;
 
 import io.metalr.config.JobConfig;
 import io.metalr.data.load.InProcessLoader;
-import io.metalr.data.read.DataLimits;
-import io.metalr.data.read.DataPaths;
-import io.metalr.data.read.MedMnistReader;
-import io.metalr.data.read.NiftiReader;
-import io.metalr.data.read.NiftiSettings;
 import io.metalr.data.read.OnBadRecord;
 import io.metalr.data.read.Sample;
 import io.metalr.data.read.SampleSet;
@@ -27,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
-import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,25 +64,18 @@ public final class DataSets {
             throw new IllegalArgumentException("data.path is empty, but data.format = " + format + " reads from it");
         }
         OnBadRecord onBad = OnBadRecord.parse(cfg.string("data.onBadRecord"));
-        DataLimits limits = cfg.dataLimits();
-        Configuration conf = DataPaths.configuration();
-        SampleSet set;
+        RecordTable records;
         try {
-            // formats read as records: the driver holds their metadata, never the whole set's samples
-            RecordTable records = RecordSources.of(cfg);
-            if (records != null) {
-                return fromRecords(cfg, records, onBad, limits.maxImagePixels());
-            }
-            set = switch (format) {
-                case "medmnist" -> MedMnistReader.read(path, onBad, 0, limits, conf); // a gzipped .npz
-                case "nifti" -> NiftiReader.read(path, nifti(cfg), onBad, limits, conf);
-                default -> throw new IllegalArgumentException("data.format = '" + format
-                        + "' is not one of synthetic, medmnist, idx, folder, manifest, table, nifti");
-            };
+            // every format is read as records: the driver holds their metadata, never the whole set's samples
+            records = RecordSources.of(cfg);
         } catch (IOException e) {
             throw new UncheckedIOException("data.path " + path + ": " + e.getMessage(), e);
         }
-        return fromSamples(cfg, set, onBad);
+        if (records == null) {
+            throw new IllegalArgumentException("data.format = '" + format
+                    + "' is not one of synthetic, medmnist, idx, folder, manifest, table, nifti");
+        }
+        return fromRecords(cfg, records, onBad, cfg.dataLimits().maxImagePixels());
     }
 
     /**
@@ -346,16 +333,6 @@ public final class DataSets {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("data.split: " + e.getMessage(), e);
         }
-    }
-
-    static NiftiSettings nifti(JobConfig cfg) {
-        String labels = cfg.string("data.nifti.label_path").trim();
-        if (labels.isEmpty()) {
-            throw new IllegalArgumentException("data.nifti.label_path is empty: data.format = nifti needs an atlas volume");
-        }
-        return new NiftiSettings(labels, cfg.integer("data.nifti.axis"), cfg.integer("data.nifti.patch"),
-                cfg.integer("data.nifti.stride"), cfg.number("data.nifti.min_labelled"), cfg.integer("data.nifti.slab"),
-                NiftiSettings.namedRegions(cfg.string("data.nifti.regions")));
     }
 
     private static Loaded synthetic(JobConfig cfg) {

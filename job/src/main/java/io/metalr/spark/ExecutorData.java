@@ -64,7 +64,7 @@ public final class ExecutorData implements AutoCloseable {
 
     /** Whether the configured data has a record source ({@link RecordSources}), so a distributed run's executors load it. */
     public static boolean supports(JobConfig cfg) {
-        return RecordSources.has(cfg.word("data.format"), cfg.string("data.path"));
+        return RecordSources.has(cfg.word("data.format"));
     }
 
     /**

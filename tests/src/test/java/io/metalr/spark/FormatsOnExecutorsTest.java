@@ -95,13 +95,56 @@ class FormatsOnExecutorsTest {
     }
 
     @Test
-    void everyFormatWithRecordsLoadsOnTheExecutors() {
-        for (String f : List.of("folder", "manifest", "idx", "table", "medmnist")) {
+    void everyFormatButSyntheticLoadsOnTheExecutors() {
+        for (String f : List.of("folder", "manifest", "idx", "table", "medmnist", "nifti")) {
             assertTrue(ExecutorData.supports(conf(f, "/data/x")), f);
         }
-        assertFalse(ExecutorData.supports(conf("medmnist", "/data/x.npz.gz")), "a gzipped npz is inflated on the driver");
-        assertFalse(ExecutorData.supports(conf("nifti", "/data/x.nii")));
-        assertFalse(ExecutorData.supports(conf("synthetic", "")));
+        assertTrue(ExecutorData.supports(conf("medmnist", "/data/x.npz.gz")), "a gzipped npz is one part");
+        assertFalse(ExecutorData.supports(conf("synthetic", "")), "generated, not read");
+    }
+
+    /** A gzipped npz is one part, read by one task: one shard is still the in-process run. */
+    @Test
+    void aGzippedMedMnistFileTrainsFromTheExecutorsStores() throws Exception {
+        Path npz = medmnist("tiny.npz");
+        Path gz = dir.resolve("tiny.npz.gz");
+        try (OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            Files.copy(npz, out);
+        }
+        Run local = RecordsRunTest.fromDataSets(cfg("medmnist", gz, 0), 0);
+        assertSameRun(local, RecordsRunTest.fromStores(cfg("medmnist", gz, 1), 1));
+        assertSameRun(local, RecordsRunTest.fromDataSets(cfg("medmnist", npz, 0), 0)); // the same data, gzipped or not
+    }
+
+    /**
+     * A NIfTI T1 and its atlas: the patch index is computed in a task, the patches are cut on the
+     * executor that stores them, and one shard is the in-process run.
+     */
+    @Test
+    void aNiftiVolumeTrainsFromTheExecutorsStores() throws Exception {
+        int n = 16;
+        Random rnd = new Random(11);
+        double[] t1 = new double[n * n * n];
+        double[] atlas = new double[t1.length];
+        for (int z = 0; z < n; z++) {
+            for (int y = 0; y < n; y++) {
+                for (int x = 0; x < n; x++) {
+                    int i = (z * n + y) * n + x;
+                    // aal_coarse: 1 frontal, 50 parietal_occipital, 80 temporal; brightness follows the region
+                    atlas[i] = x < 6 ? 1 : x < 11 ? 50 : 80;
+                    t1[i] = 100 + 40 * (x / 6) + 15 * rnd.nextGaussian();
+                }
+            }
+        }
+        Path t1File = io.metalr.data.read.TestFiles.write(dir.resolve("t1.nii"), io.metalr.data.read.TestFiles.nifti(
+                java.nio.ByteOrder.LITTLE_ENDIAN, io.metalr.data.read.NiftiVolume.DT_FLOAT32, n, n, n, t1, 1f, 0f, 3, null));
+        Path atlasFile = io.metalr.data.read.TestFiles.write(dir.resolve("atlas.nii"), io.metalr.data.read.TestFiles.nifti(
+                java.nio.ByteOrder.LITTLE_ENDIAN, io.metalr.data.read.NiftiVolume.DT_UINT8, n, n, n, atlas, 1f, 0f, 3, null));
+        String[] nifti = {"data.nifti.label_path = \"" + atlasFile.toUri() + "\"", "data.nifti.patch = 8",
+            "data.nifti.stride = 4", "data.nifti.slab = 1", "data.nifti.min_labelled = 0.5"};
+        Run local = RecordsRunTest.fromDataSets(cfg("nifti", t1File, 0, nifti), 0);
+        assertTrue(local.steps().stream().anyMatch(s -> s.lrAfter()[0] != s.lrBefore()[0]), "the rates moved");
+        assertSameRun(local, RecordsRunTest.fromStores(cfg("nifti", t1File, 1, nifti), 1));
     }
 
     private static JobConfig conf(String format, String path) {

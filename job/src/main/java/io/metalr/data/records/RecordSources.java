@@ -7,10 +7,11 @@ import io.metalr.data.read.IdxReader;
 import io.metalr.data.read.ImageFolderReader;
 import io.metalr.data.read.ManifestReader;
 import io.metalr.data.read.MedMnistReader;
+import io.metalr.data.read.NiftiReader;
+import io.metalr.data.read.NiftiSettings;
 import io.metalr.data.read.OnBadRecord;
 
 import java.io.IOException;
-import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
 
@@ -24,9 +25,9 @@ public final class RecordSources {
 
     private RecordSources() {}
 
-    /** Whether {@code data.format} (at {@code path}) is read as records. */
-    public static boolean has(String format, String path) {
-        return reader(format, path) != null;
+    /** Whether {@code data.format} is read as records (every format but synthetic, whose images are generated). */
+    public static boolean has(String format) {
+        return reader(format) != null;
     }
 
     /**
@@ -36,38 +37,46 @@ public final class RecordSources {
     public static RecordTable of(JobConfig cfg) throws IOException {
         String format = cfg.word("data.format");
         String path = cfg.string("data.path").trim();
-        Reader reader = reader(format, path);
+        Reader reader = reader(format);
         if (reader == null) {
             return null;
         }
         if (path.isEmpty()) {
             throw new IllegalArgumentException("data.path is empty, but data.format = " + format + " reads from it");
         }
-        return reader.read(path, OnBadRecord.parse(cfg.string("data.onBadRecord")), cfg.dataLimits(),
+        return reader.read(cfg, path, OnBadRecord.parse(cfg.string("data.onBadRecord")), cfg.dataLimits(),
                 cfg.readPartitionBytes(), DataPaths.configuration());
     }
 
     /** How a format's records are read. */
     private interface Reader {
-        RecordTable read(String path, OnBadRecord onBad, DataLimits limits, long partBytes, Configuration conf)
+        RecordTable read(JobConfig cfg, String path, OnBadRecord onBad, DataLimits limits, long partBytes, Configuration conf)
                 throws IOException;
     }
 
-    /** The switch: the record reader of a format, or null for none (synthetic, nifti, a gzipped .npz). */
-    private static Reader reader(String format, String path) {
+    /** The switch: the record reader of a format, or null for none (synthetic). */
+    private static Reader reader(String format) {
         return switch (format) {
-            // a gzipped .npz cannot be read in place: it is inflated whole on the driver, as before
-            case "medmnist" -> gzipped(path) ? null
-                    : (p, onBad, limits, partBytes, conf) -> MedMnistReader.records(p, onBad, 0, limits, partBytes, conf);
-            case "idx" -> IdxReader::records;
-            case "folder" -> (p, onBad, limits, partBytes, conf) -> ImageFolderReader.records(p, limits, conf);
-            case "manifest" -> (p, onBad, limits, partBytes, conf) -> ManifestReader.records(p, onBad, null, limits, conf);
-            case "table" -> (p, onBad, limits, partBytes, conf) -> TableRecords.read(p, onBad, null, conf);
+            // a gzipped .npz is one part (it cannot be read in place), a stored or deflated one is split by rows
+            case "medmnist" -> (cfg, p, onBad, limits, partBytes, conf) -> MedMnistReader.records(p, onBad, 0, limits,
+                    partBytes, conf);
+            case "idx" -> (cfg, p, onBad, limits, partBytes, conf) -> IdxReader.records(p, onBad, limits, partBytes, conf);
+            case "folder" -> (cfg, p, onBad, limits, partBytes, conf) -> ImageFolderReader.records(p, limits, conf);
+            case "manifest" -> (cfg, p, onBad, limits, partBytes, conf) -> ManifestReader.records(p, onBad, null, limits, conf);
+            case "table" -> (cfg, p, onBad, limits, partBytes, conf) -> TableRecords.read(p, onBad, null, conf);
+            case "nifti" -> (cfg, p, onBad, limits, partBytes, conf) -> NiftiReader.records(p, nifti(cfg), onBad, limits, conf);
             default -> null;
         };
     }
 
-    private static boolean gzipped(String path) {
-        return path.trim().toLowerCase(Locale.ROOT).endsWith(".gz");
+    /** The data.nifti.* keys. */
+    static NiftiSettings nifti(JobConfig cfg) {
+        String labels = cfg.string("data.nifti.label_path").trim();
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("data.nifti.label_path is empty: data.format = nifti needs an atlas volume");
+        }
+        return new NiftiSettings(labels, cfg.integer("data.nifti.axis"), cfg.integer("data.nifti.patch"),
+                cfg.integer("data.nifti.stride"), cfg.number("data.nifti.min_labelled"), cfg.integer("data.nifti.slab"),
+                NiftiSettings.namedRegions(cfg.string("data.nifti.regions")));
     }
 }

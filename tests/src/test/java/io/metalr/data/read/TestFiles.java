@@ -18,7 +18,7 @@ import java.util.zip.ZipOutputStream;
 import org.apache.spark.sql.SparkSession;
 
 /** Writers for the small files the reader tests make for themselves (no NumPy, no nibabel). */
-final class TestFiles {
+public final class TestFiles {
 
     private TestFiles() {}
 
@@ -135,7 +135,7 @@ final class TestFiles {
      * A single-file NIfTI-1 of nx x ny x nz voxels (x fastest) holding {@code stored} (the raw
      * values, written as {@code datatype}), with the given scaling, byte order and dim[0]/dim[4].
      */
-    static byte[] nifti(ByteOrder order, int datatype, int nx, int ny, int nz, double[] stored, float slope,
+    public static byte[] nifti(ByteOrder order, int datatype, int nx, int ny, int nz, double[] stored, float slope,
             float inter, int dim0, double[] srow) {
         int bytesPer = switch (datatype) {
             case NiftiVolume.DT_UINT8, NiftiVolume.DT_INT8 -> 1;
@@ -198,7 +198,7 @@ final class TestFiles {
         return io.metalr.TestImages.png(img);
     }
 
-    static Path write(Path file, byte[] bytes) {
+    public static Path write(Path file, byte[] bytes) {
         try {
             Files.createDirectories(file.getParent());
             return Files.write(file, bytes);
