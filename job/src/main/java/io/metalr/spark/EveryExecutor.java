@@ -58,12 +58,13 @@ public final class EveryExecutor {
         int tasks = Math.max(sc.defaultParallelism(), 4 * hosts.size());
         collect(sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks), action, out);
         for (int job = 0; job < TARGETED_JOBS; job++) {
-            Set<String> missed = new TreeSet<>(executorHosts().keySet());
+            Map<String, String> now = executorHosts(); // without those that left meanwhile
+            Set<String> missed = new TreeSet<>(now.keySet());
             missed.removeAll(out.keySet());
             if (missed.isEmpty()) {
                 break;
             }
-            collect(targeted(sc, missed, executorHosts()), action, out);
+            collect(targeted(sc, missed, now), action, out);
         }
         return out;
     }
