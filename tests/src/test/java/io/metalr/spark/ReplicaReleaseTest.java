@@ -47,7 +47,7 @@ class ReplicaReleaseTest {
             "train.select_metric = loss", "train.log_every = 0", "meta.hold_head_epochs = 0", "device = cpu")));
 
     @Test
-    void noReplicaOutlivesItsRunOnAnyExecutor() throws Exception {
+    void noReplicaOutlivesItsRunOnAnyExecutor() {
         try (StandaloneCluster cluster = StandaloneCluster.start()) {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(cluster.session("metalr-replica-release", Map.of()).sparkContext());
             AtomicReference<Map<String, Integer>> midRun = new AtomicReference<>();
@@ -95,11 +95,16 @@ class ReplicaReleaseTest {
         blocker.start();
         long until = System.nanoTime() + 30_000_000_000L;
         while (java.util.Arrays.stream(sc.statusTracker().getActiveStageIds())
-                .noneMatch(id -> sc.statusTracker().getStageInfo(id).numActiveTasks() > 0)) {
+                .mapToObj(id -> sc.statusTracker().getStageInfo(id))
+                .noneMatch(info -> info != null && info.numActiveTasks() > 0)) {
             assertTrue(System.nanoTime() < until, "the blocking task started");
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
         }
         master().removeBlock(block(sc, 0));
+        while (!master().getLocations(block(sc, 0)).isEmpty()) { // the executor confirms the removal
+            assertTrue(System.nanoTime() < until, "the block was removed");
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        }
         return from;
     }
 
