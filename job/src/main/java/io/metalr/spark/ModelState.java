@@ -25,6 +25,12 @@ final class ModelState implements AutoCloseable {
     private final Optimizer opt;
     private long version;
 
+    /**
+     * Tests only: runs after each tensor an update changes (null: off), so that a test can fail an
+     * update partway, as an out-of-memory error would.
+     */
+    static volatile Runnable betweenTensors;
+
     ModelState(JobSpec spec, LayerGroups groups, Weights weights) {
         this.spec = spec;
         this.groups = groups;
@@ -57,17 +63,21 @@ final class ModelState implements AutoCloseable {
             NDArray theta = Scratch.alias(weights.get(name), owner);
             NDArray g = owner.create(spec.learnable().view(meanGrad, i), theta.getShape());
             u.put(name, opt.direction(name, theta, g, owner));
+            probe();
         }
         return u;
     }
 
     /**
      * Applies {@code theta -= lr[group] * u} (u is scaled in place) and the step's mean batch-norm
-     * statistics, and moves to the next version.
+     * statistics, and moves to the next version. In place, tensor by tensor: a failure partway
+     * leaves a state that is no version at all (its holder must drop it), as does one in
+     * {@link #directions}, which advances the optimizer's moments.
      */
     void apply(Map<String, NDArray> u, double[] lr, float[] meanBuffers) {
         for (Map.Entry<String, NDArray> e : u.entrySet()) {
             weights.get(e.getKey()).subi(e.getValue().muli(lr[groups.groupOf(e.getKey())]));
+            probe();
         }
         if (meanBuffers != null) {
             List<String> names = spec.buffers().names();
@@ -76,6 +86,13 @@ final class ModelState implements AutoCloseable {
             }
         }
         version++;
+    }
+
+    private static void probe() {
+        Runnable r = betweenTensors;
+        if (r != null) {
+            r.run();
+        }
     }
 
     /** Everything needed to put another copy at this version. */

@@ -45,17 +45,11 @@ public final class ShardPartitions implements AutoCloseable {
     private interface Source {
         <R> JavaRDD<R> run(ShardTask<R> task, R missing);
 
-        /** Runs {@code r} in the JVMs holding the partitions (best effort). */
-        void onHolders(SerializableRunnable r);
-
         /** Rebuilds what some task found missing; false when this source cannot. */
         boolean refresh(Consumer<String> log);
 
         void close();
     }
-
-    /** A Runnable that travels to executors. */
-    interface SerializableRunnable extends Runnable, Serializable {}
 
     private final Source source;
     private final String name;
@@ -114,11 +108,6 @@ public final class ShardPartitions implements AutoCloseable {
                     }
                     return out.iterator();
                 });
-            }
-
-            @Override
-            public void onHolders(SerializableRunnable r) {
-                data.foreachPartition(it -> r.run());
             }
 
             @Override
@@ -231,18 +220,6 @@ public final class ShardPartitions implements AutoCloseable {
         }
 
         /**
-         * Not over the handles: a handle whose block was lost would be rebuilt (its store
-         * decoded again) only to run {@code r}. A few tasks per executor, and this JVM.
-         */
-        @Override
-        public void onHolders(SerializableRunnable r) {
-            r.run();
-            int executors = Math.max(1, sc.sc().getExecutorIds().size());
-            int tasks = Math.max(sc.defaultParallelism(), 4 * executors);
-            sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).foreachPartition(it -> r.run());
-        }
-
-        /**
          * Rebuilds the stores from the load's lineage (the shuffle's output when it is still there,
          * else the table): every shard is built anew and lands where Spark runs it; a store whose
          * content differs from the first build's (its SHA-256) fails the run.
@@ -251,7 +228,7 @@ public final class ShardPartitions implements AutoCloseable {
         public boolean refresh(Consumer<String> log) {
             log.accept(dataKey + ": a shard's store is not where its task ran; rebuilding the stores");
             String key = dataKey;
-            onHolders(() -> {
+            EveryExecutor.run(sc, () -> {
                 LocalStores.release(key);
                 StoreShards.forget(key);
             });
@@ -267,11 +244,15 @@ public final class ShardPartitions implements AutoCloseable {
             return true;
         }
 
+        /**
+         * Releases the stores on every executor, not over the handles: a handle whose block was
+         * lost would be rebuilt (its store decoded again) only to be released.
+         */
         @Override
         public void close() {
             String key = dataKey;
             try {
-                onHolders(() -> {
+                EveryExecutor.run(sc, () -> {
                     LocalStores.release(key);
                     StoreShards.forget(key);
                 });
@@ -283,10 +264,6 @@ public final class ShardPartitions implements AutoCloseable {
 
     <R> JavaRDD<R> run(ShardTask<R> task, R missing) {
         return source.run(task, missing);
-    }
-
-    void onHolders(SerializableRunnable r) {
-        source.onHolders(r);
     }
 
     boolean refresh(Consumer<String> log) {

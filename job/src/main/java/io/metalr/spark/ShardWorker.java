@@ -46,6 +46,8 @@ final class ShardWorker {
         Map<String, NDArray> pendingU;
         float[] pendingBuffers;
         long pendingVersion = -1;
+        /** Closed: a task that waited for it takes a new replica instead. */
+        boolean closed;
 
         Replica(JobSpec spec, Device device) {
             net = spec.network();
@@ -116,6 +118,7 @@ final class ShardWorker {
         }
 
         void close() {
+            closed = true;
             dropPending();
             state.close();
             weights().close();
@@ -133,22 +136,45 @@ final class ShardWorker {
 
     /**
      * Runs {@code work} on the shard's replica once it is at the round's version, timed; a replica
-     * that cannot get there answers stale without computing.
+     * that cannot get there answers stale without computing. Any failure drops the replica: the
+     * update and round two's direction change it in place, tensor by tensor, so after a failure
+     * partway it is at no version, and a retry that found it would apply the update on top of half
+     * of it. The retry finds no replica, answers stale and receives the whole state.
      */
     private static ShardResult onReplica(JobSpec spec, ShardData shard, StepInput in, Work work) {
         long t0 = System.nanoTime();
         Autograd.disableOnThisThread();
-        Replica r = replica(spec, shard.index);
-        synchronized (r) {
-            if (!r.bringTo(in)) {
-                return ShardResult.stale();
+        String key = key(spec.runId(), shard.index);
+        while (true) {
+            Replica r = REPLICAS.computeIfAbsent(key, k -> new Replica(spec, Devices.forCurrentTask(spec.device())));
+            synchronized (r) {
+                if (r.closed) {
+                    continue; // dropped (failed or released) while this task waited for it
+                }
+                try {
+                    if (!r.bringTo(in)) {
+                        return ShardResult.stale();
+                    }
+                    ShardResult out = new ShardResult();
+                    work.compute(r, out);
+                    out.shards = 1;
+                    out.computeSeconds = (System.nanoTime() - t0) / 1e9;
+                    out.maxComputeSeconds = out.computeSeconds;
+                    return out;
+                } catch (Throwable t) {
+                    drop(key, r, t);
+                    throw t;
+                }
             }
-            ShardResult out = new ShardResult();
-            work.compute(r, out);
-            out.shards = 1;
-            out.computeSeconds = (System.nanoTime() - t0) / 1e9;
-            out.maxComputeSeconds = out.computeSeconds;
-            return out;
+        }
+    }
+
+    private static void drop(String key, Replica r, Throwable cause) {
+        REPLICAS.remove(key, r);
+        try {
+            r.close();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
         }
     }
 
@@ -258,9 +284,8 @@ final class ShardWorker {
         return out;
     }
 
-    private static Replica replica(JobSpec spec, int shard) {
-        return REPLICAS.computeIfAbsent(spec.runId() + "/" + shard,
-                k -> new Replica(spec, Devices.forCurrentTask(spec.device())));
+    private static String key(String runId, int shard) {
+        return runId + "/" + shard;
     }
 
     /** Frees the replicas of a finished run in this JVM. */
@@ -274,5 +299,10 @@ final class ShardWorker {
             }
             return false;
         });
+    }
+
+    /** How many replicas, of any run, this JVM holds (for tests). */
+    static int replicas() {
+        return REPLICAS.size();
     }
 }

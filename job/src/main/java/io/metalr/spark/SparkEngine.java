@@ -240,8 +240,12 @@ public final class SparkEngine implements StepEngine {
     public void close() {
         String runId = spec.runId();
         try {
-            // the replicas live where the shards' tasks ran
-            cluster.data().onHolders(() -> ShardWorker.release(runId));
+            // on every executor, not only where the partitions are now: one that lost its partition
+            // (evicted, or run elsewhere while it was busy) still holds that shard's replica
+            java.util.Set<String> missed = EveryExecutor.run(cluster.sc(), () -> ShardWorker.release(runId));
+            if (!missed.isEmpty()) {
+                log.accept("could not reach executor(s) " + missed + " to free their model replicas");
+            }
         } catch (RuntimeException e) {
             log.accept("could not free the executors' model replicas: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package io.metalr.data.load;
 
 import io.metalr.data.store.MappedStore;
+import io.metalr.spark.EveryExecutor;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -53,16 +54,12 @@ public final class LocalStores {
     }
 
     /**
-     * Releases {@code dataKey}'s stores in this JVM and, best effort, in every executor of the
-     * application: a job of a few tasks per executor (Spark gives no way to address each one); a
-     * store it misses is removed when its JVM exits. Called when a run ends and after a failed load.
+     * Releases {@code dataKey}'s stores in this JVM and in every executor of the application
+     * ({@link EveryExecutor}); a store it misses is removed when its JVM exits. Called when a run
+     * ends and after a failed load.
      */
     public static void releaseEverywhere(JavaSparkContext sc, String dataKey) {
-        release(dataKey);
-        int executors = Math.max(1, sc.sc().getExecutorIds().size());
-        int tasks = Math.max(sc.defaultParallelism(), 4 * executors);
-        sc.parallelize(java.util.stream.IntStream.range(0, tasks).boxed().toList(), tasks)
-                .foreachPartition(it -> release(dataKey));
+        EveryExecutor.run(sc, () -> release(dataKey));
     }
 
     /**
@@ -72,11 +69,7 @@ public final class LocalStores {
      */
     public static void releaseAllBut(JavaSparkContext sc, java.util.Set<String> keep) {
         java.util.Set<String> kept = java.util.Set.copyOf(keep);
-        releaseAllBut(kept);
-        int executors = Math.max(1, sc.sc().getExecutorIds().size());
-        int tasks = Math.max(sc.defaultParallelism(), 4 * executors);
-        sc.parallelize(java.util.stream.IntStream.range(0, tasks).boxed().toList(), tasks)
-                .foreachPartition(it -> releaseAllBut(kept));
+        EveryExecutor.run(sc, () -> releaseAllBut(kept));
     }
 
     private static void releaseAllBut(java.util.Set<String> kept) {
