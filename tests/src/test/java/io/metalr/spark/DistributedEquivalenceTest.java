@@ -12,6 +12,7 @@ import io.metalr.data.Batch;
 import io.metalr.data.ImageSet;
 import io.metalr.data.Shards;
 import io.metalr.data.SyntheticImages;
+import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrRule;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.train.RunSetup;
@@ -114,6 +115,39 @@ class DistributedEquivalenceTest {
             }
         }
         assertTrue(moved, "the rates must have moved");
+    }
+
+    /**
+     * {@code distributed.cosine_norms = shard_mean}, the estimator, on the same state as the exact
+     * rule: the same dot products and direction norms, a validation norm never smaller (the mean of
+     * the shards' squares against the square of their mean), and larger where the shards disagree.
+     */
+    @Test
+    void theShardMeanEstimatorOverstatesOnlyTheValidationNorm() {
+        JobConfig exact = JobConfig.of(ConfigFactory.parseString("meta.normalize = cosine")
+                .withFallback(cfg("optimizer", SHARDS).raw()));
+        JobConfig estimator = JobConfig.of(ConfigFactory.parseString("distributed.cosine_norms = shard_mean")
+                .withFallback(exact.raw()));
+        RunSetup setup = RunSetup.from(exact, 1, 3);
+        ImageSet train = train(SHARDS);
+        ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
+        double[] lr = setup.plan().initialLr();
+        StepEngine.StepRequest first = new StepEngine.StepRequest(0, 0, 0, lr, true);
+        GroupSums a, b;
+        try (SparkEngine e = new SparkEngine(exact, setup, MetaMode.GLOBAL, SHARDS, io.metalr.TestSpark.context(), train,
+                val, null, s -> { }, false)) {
+            a = e.compute(first).sums();
+        }
+        try (SparkEngine e = new SparkEngine(estimator, setup, MetaMode.GLOBAL, SHARDS, io.metalr.TestSpark.context(), train,
+                val, null, s -> { }, false)) {
+            b = e.compute(first).sums();
+        }
+        for (int j = 0; j < lr.length; j++) {
+            assertEquals(a.dot()[j], b.dot()[j], 1e-12 * Math.abs(a.dot()[j]), "group " + j + " dot");
+            assertEquals(a.dirNormSq()[j], b.dirNormSq()[j], 1e-12 * a.dirNormSq()[j], "group " + j + " |d|^2");
+            assertTrue(b.valNormSq()[j] > a.valNormSq()[j] * 1.01, "group " + j + ": the estimator's |grad L_val|^2 "
+                    + b.valNormSq()[j] + " against the exact " + a.valNormSq()[j]);
+        }
     }
 
     @Test
