@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  *   <li>global meta mode, meta steps: round two broadcasts the mean gradient and statistics; each
  *       replica computes the optimizer's step u from them (kept: it is the update the next round
  *       one applies) and returns the sums at theta - s * alpha * d (d = g or u) on its meta batch,
- *       drawn from its share of the meta source;
+ *       drawn from its share of the meta source (for the exact cosine rule also its validation
+ *       gradient, whose mean's norm the driver takes: {@link CosineNorms});
  *   <li>{@link #commit}: the driver updates its own copy by theta -= alpha * u and the shards'
  *       mean running statistics; the next round one carries that update to the replicas.
  * </ol>
