@@ -2,8 +2,10 @@ package io.metalr.meta;
 
 /**
  * What the meta pass reports per layer group: {@code dot[j] = <grad L_val(theta')_j, d_j>} and the
- * two squared norms (for the cosine rule). Sums add across shards, so a distributed step combines
- * them with {@link #plus}.
+ * two squared norms (for the cosine rule). The dot products are linear in the gradient, so shards'
+ * add up ({@link #plus}) to the one-process number; a squared norm of a sum is not the sum of the
+ * squared norms, so a distributed step forms the norms from the summed vectors instead
+ * ({@code io.metalr.spark.CosineNorms}).
  */
 public record GroupSums(double[] dot, double[] valNormSq, double[] dirNormSq) {
 

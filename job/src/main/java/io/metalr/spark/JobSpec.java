@@ -19,6 +19,7 @@ import java.util.List;
  * @param groupPatterns empty for {@code groups.mode = auto}
  * @param trainable per group, whether it trains
  * @param metaShards the meta source's shards ({@code shards} when it is the training set)
+ * @param cosineNorms how the cosine rule's validation norms are formed in global meta mode
  */
 public record JobSpec(
         String runId,
@@ -30,6 +31,7 @@ public record JobSpec(
         MetaLrSettings meta,
         Optimizers.Settings optimizer,
         MetaMode mode,
+        CosineNorms cosineNorms,
         Augmenter augmenter,
         int batchSize,
         int metaBatchSize,
@@ -43,6 +45,18 @@ public record JobSpec(
 
     Network network() {
         return Models.create(model, inChannels, numClasses);
+    }
+
+    /**
+     * Whether shards send their validation gradient in the lookahead round: the exact cosine rule
+     * in global mode, on more than one shard (one shard's own norms are exact, and computed as one
+     * process computes them: a 1-shard run stays the in-process run, bit for bit). Local mode looks
+     * ahead along each shard's own gradient: there is no common lookahead whose gradient a mean
+     * would be, and the shards' own norms are averaged.
+     */
+    boolean shardsSendValGradient() {
+        return mode == MetaMode.GLOBAL && meta.normalize() == MetaLrSettings.Normalize.COSINE
+                && cosineNorms == CosineNorms.EXACT && shards.count() > 1;
     }
 
     LayerGroups groups(Network net) {

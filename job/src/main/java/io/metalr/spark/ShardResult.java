@@ -17,6 +17,8 @@ public final class ShardResult implements Serializable {
     int missing;
     FloatSum grad;
     FloatSum buffers;
+    /** The shards' validation gradients at the lookahead (exact cosine rule only, else null). */
+    FloatSum valGrad;
     double[] dot;
     double[] valNormSq;
     double[] dirNormSq;
@@ -65,11 +67,13 @@ public final class ShardResult implements Serializable {
             r.missing = missing + o.missing;
             return r;
         }
-        if ((grad == null) != (o.grad == null) || (buffers == null) != (o.buffers == null)) {
+        if ((grad == null) != (o.grad == null) || (buffers == null) != (o.buffers == null)
+                || (valGrad == null) != (o.valGrad == null)) {
             throw new IllegalStateException("a shard result lacks an array the other has");
         }
         grad = FloatSum.add(grad, o.grad);
         buffers = FloatSum.add(buffers, o.buffers);
+        valGrad = FloatSum.add(valGrad, o.valGrad);
         dot = add(dot, o.dot);
         valNormSq = add(valNormSq, o.valNormSq);
         dirNormSq = add(dirNormSq, o.dirNormSq);
@@ -86,6 +90,10 @@ public final class ShardResult implements Serializable {
     /** The mean over shards, as float (the sum was exact in double). */
     float[] meanGrad() {
         return grad == null ? null : grad.mean(shards);
+    }
+
+    float[] meanValGrad() {
+        return valGrad == null ? null : valGrad.mean(shards);
     }
 
     float[] meanBuffers() {

@@ -239,6 +239,9 @@ final class ShardWorker {
                 name -> r.lookaheadBuffers.getOrDefault(name, r.weights().get(name)), meta,
                 spec.meta().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
         out.metaLoss = m.loss();
+        if (spec.shardsSendValGradient()) {
+            out.valGrad = FloatSum.of(spec.learnable().pack(toHost(m.valGrads())));
+        }
         out.dot = m.sums().dot();
         out.valNormSq = m.sums().valNormSq();
         out.dirNormSq = m.sums().dirNormSq();

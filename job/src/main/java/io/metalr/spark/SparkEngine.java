@@ -11,6 +11,7 @@ import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrSettings;
 import io.metalr.nn.ParamSpec;
 import io.metalr.nn.Weights;
+import io.metalr.train.MetaGradient;
 import io.metalr.train.RunSetup;
 import io.metalr.train.fit.StepEngine;
 
@@ -36,7 +37,8 @@ import java.util.function.Consumer;
  *   <li>global meta mode, meta steps: round two broadcasts the mean gradient and statistics; each
  *       replica computes the optimizer's step u from them (kept: it is the update the next round
  *       one applies) and returns the sums at theta - s * alpha * d (d = g or u) on its meta batch,
- *       drawn from its share of the meta source;
+ *       drawn from its share of the meta source (for the exact cosine rule also its validation
+ *       gradient, whose mean's norm the driver takes: {@link CosineNorms});
  *   <li>{@link #commit}: the driver updates its own copy by theta -= alpha * u and the shards'
  *       mean running statistics; the next round one carries that update to the replicas.
  * </ol>
@@ -64,6 +66,9 @@ public final class SparkEngine implements StepEngine {
     private final ExecutorEvaluation.Model scoring;
     private final Consumer<String> log;
     private final boolean fullStateEveryRound;
+    /** The group of each tensor of {@code spec.learnable()}, and how many groups there are. */
+    private final int[] learnableGroupOf;
+    private final int groupCount;
     private StepInput.Means lastUpdate;
     /** The computed step's means and whether a lookahead round ran; null when none is pending. */
     private StepInput.Means pending;
@@ -119,6 +124,8 @@ public final class SparkEngine implements StepEngine {
         this.spec = spec(cfg, setup, mode, shards, data.meta(), seed, data.channels());
         // the spec (with every shard's indices) likewise travels once, not inside every task
         this.cluster = new Cluster(sc, data, sc.broadcast(spec));
+        this.learnableGroupOf = MetaGradient.groupIndex(setup.groups(), spec.learnable().names());
+        this.groupCount = setup.groups().size();
         log.accept(shards.describe());
         this.weights = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
         this.state = new ModelState(spec, setup.groups(), weights);
@@ -167,7 +174,15 @@ public final class SparkEngine implements StepEngine {
                 compute += m.maxComputeSeconds;
             }
             metaLoss = m.metaLoss / m.shards;
-            sums = new GroupSums(scale(m.dot, m.shards), scale(m.valNormSq, m.shards), scale(m.dirNormSq, m.shards));
+            // the dot products are linear in the validation gradient and the direction is the same
+            // on every shard (global mode): their means are exact; the norm of the mean gradient is
+            // not the mean of the shards' norms, so the exact rule forms it here (CosineNorms)
+            double[] valNormSq = scale(m.valNormSq, m.shards);
+            if (m.valGrad != null) {
+                valNormSq = groupNormsSq(m.meanValGrad());
+                bytes[0] += 4L * spec.learnable().total() * m.shards;
+            }
+            sums = new GroupSums(scale(m.dot, m.shards), valNormSq, scale(m.dirNormSq, m.shards));
         }
         pending = new StepInput.Means(meanGrad, meanBuffers);
         pendingLookahead = lookaheadRound;
@@ -321,9 +336,25 @@ public final class SparkEngine implements StepEngine {
         }
         List<String> patterns = cfg.word("groups.mode").equals("patterns") ? cfg.strings("groups.patterns") : List.of();
         return new JobSpec(UUID.randomUUID().toString(), setup.net().name(), channels, setup.net().numClasses(), patterns,
-                setup.plan().trainable(), cfg.meta(), cfg.optimizer(), mode, cfg.augmenter(), cfg.integer("train.batch_size"),
+                setup.plan().trainable(), cfg.meta(), cfg.optimizer(), mode,
+                cfg.choice("distributed.cosine_norms", CosineNorms.class), cfg.augmenter(), cfg.integer("train.batch_size"),
                 cfg.metaBatchSize(), seed, cfg.string("device"), shards, metaShards,
                 new FlatLayout(allNames, sizes), new FlatLayout(learnable, sizes), new FlatLayout(bufferNames, sizes));
+    }
+
+    /** Per group, the squared norm of a packed vector over the learnable tensors, in double. */
+    private double[] groupNormsSq(float[] packed) {
+        double[] out = new double[groupCount];
+        for (int i = 0; i < learnableGroupOf.length; i++) {
+            java.nio.FloatBuffer v = spec.learnable().view(packed, i);
+            double sq = 0;
+            while (v.hasRemaining()) {
+                double x = v.get();
+                sq += x * x;
+            }
+            out[learnableGroupOf[i]] += sq;
+        }
+        return out;
     }
 
     private static double[] scale(double[] v, int shards) {

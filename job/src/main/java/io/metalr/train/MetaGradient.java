@@ -23,8 +23,12 @@ import java.util.Map;
  */
 public final class MetaGradient {
 
-    /** The validation loss at theta' and the per-group sums. */
-    public record Result(double loss, GroupSums sums) {}
+    /**
+     * The validation loss at theta', the per-group sums, and the validation gradient itself
+     * (owned by the caller's scratch manager): a distributed step adds the shards' gradients to
+     * form the norm of their mean, which no sum of the shards' own norms gives.
+     */
+    public record Result(double loss, GroupSums sums, Map<String, NDArray> valGrads) {}
 
     private MetaGradient() {}
 
@@ -80,7 +84,7 @@ public final class MetaGradient {
                 sums.dirNormSq()[grp] += host[per * i + 2];
             }
         }
-        return new Result(host[host.length - 1], sums);
+        return new Result(host[host.length - 1], sums, val.grads());
     }
 
     /** The group index of each parameter, in order. */

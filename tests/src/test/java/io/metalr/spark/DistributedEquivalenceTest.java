@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.typesafe.config.ConfigFactory;
 
@@ -16,36 +15,33 @@ import io.metalr.data.SyntheticImages;
 import io.metalr.meta.GroupSums;
 import io.metalr.meta.MetaLrRule;
 import io.metalr.meta.MetaLrSettings;
-import io.metalr.nn.ParamSpec;
-import io.metalr.nn.Scratch;
-import io.metalr.nn.Weights;
-import io.metalr.optim.Optimizer;
-import io.metalr.optim.Optimizers;
-import io.metalr.train.MetaGradient;
-import io.metalr.train.ModelCompute;
 import io.metalr.train.RunSetup;
-import io.metalr.train.StrategyPlan;
 import io.metalr.train.Trainer;
+import io.metalr.train.fit.StepEngine;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The distributed step against a naive single-process reference kept here: the same per-shard
- * micro-batches, gradients averaged, the global lookahead evaluated shard by shard and averaged.
- * After 20 steps on Spark local[2] with 2 shards, weights and learning rates agree to 1e-5.
+ * The distributed step against references that share none of the code they check
+ * ({@link MicroBatchReference}: one process over the same micro-batches, float64, finite
+ * differences for the hypergradient). Each step starts from the engine's own state, so the
+ * comparison stays tight: the meta pass's sums per group (the dot product against the finite
+ * difference, both squared norms), the rates the rule makes of them and the tensors after the
+ * step. Both lookahead directions and signs, the cosine rule on 2 and 4 shards.
  */
 class DistributedEquivalenceTest {
 
     private static final int SHARDS = 2;
     private static final int BATCH = 8;
     private static final int STEPS = 20;
+    /** Steps compared per case: the first (Adam's moments empty) and two with history. */
+    private static final int CHECKED_STEPS = 3;
 
     private static JobConfig cfg(String direction, int shards) {
         return JobConfig.of(ConfigFactory.parseString(String.join("\n",
@@ -58,23 +54,100 @@ class DistributedEquivalenceTest {
         return SyntheticImages.generate("blobs", 3, shards * BATCH * STEPS, 1, 12, 5);
     }
 
-    @ParameterizedTest(name = "meta.direction = {0}")
-    @ValueSource(strings = {"sgd", "optimizer"})
-    void globalModeEqualsOneProcessOverTheSameMicroBatches(String direction) {
-        JobConfig cfg = cfg(direction, SHARDS);
+    @ParameterizedTest(name = "{0} shards, meta.direction = {1}, meta.lookahead = {2}, meta.normalize = {3}")
+    @CsvSource({"2, sgd, descent, cosine", "2, sgd, ascent, cosine", "2, optimizer, descent, cosine",
+            "2, optimizer, ascent, cosine", "4, sgd, descent, cosine", "4, sgd, ascent, cosine",
+            "4, optimizer, descent, cosine", "4, optimizer, ascent, cosine", "2, sgd, descent, none",
+            "2, optimizer, ascent, none"})
+    void globalStepEqualsOneProcessOverTheSameMicroBatches(int shardCount, String direction, String lookahead,
+            String normalize) {
+        JobConfig cfg = JobConfig.of(ConfigFactory.parseString(String.join("\n", "meta.lookahead = " + lookahead,
+                "meta.normalize = " + normalize, "meta.hyper_lr = 0.5")).withFallback(cfg(direction, shardCount).raw()));
         RunSetup setup = RunSetup.from(cfg, 1, 3);
+        ImageSet train = train(shardCount);
+        ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
+        long seed = cfg.integer("train.seed");
+        Shards shards = Shards.of(train, shardCount, seed);
+        MetaLrSettings meta = cfg.meta();
+        MicroBatchReference ref = new MicroBatchReference(setup.net(), setup.groups(), new MicroBatchReference.Settings(
+                meta.lookahead().sign, meta.direction() == MetaLrSettings.Direction.OPTIMIZER,
+                meta.normalize() == MetaLrSettings.Normalize.COSINE, meta.hyperLr(), meta.lrLower(), meta.lrUpper(),
+                cfg.number("train.beta1"), cfg.number("train.beta2"), cfg.number("train.eps"),
+                cfg.number("train.weight_decay")));
+        MetaLrRule rule = new MetaLrRule(meta);
+        boolean[] all = new boolean[setup.groups().size()];
+        java.util.Arrays.fill(all, true);
+        double[] lr = setup.plan().initialLr().clone();
+        boolean moved = false;
+        try (SparkEngine engine = new SparkEngine(cfg, setup, MetaMode.GLOBAL, shardCount, io.metalr.TestSpark.context(),
+                train, val, null, s -> { }, false);
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            for (int step = 0; step < CHECKED_STEPS; step++) {
+                StepEngine.ModelSnapshot before = engine.snapshot();
+                StepEngine.StepSums sums = engine.compute(new StepEngine.StepRequest(0, step, step, lr.clone(), true));
+                double[] lrAfter = rule.update(lr, sums.sums(), all, false).lrAfter();
+                engine.commit(lrAfter);
+                List<Batch> trainBatches = new ArrayList<>(), metaBatches = new ArrayList<>();
+                for (int s = 0; s < shardCount; s++) {
+                    trainBatches.add(train.batch(m, shards.trainBatch(s, seed, 0, step, BATCH)));
+                    metaBatches.add(train.batch(m, shards.metaBatch(s, seed, 0, step, BATCH)));
+                }
+                MicroBatchReference.Step want = ref.step(before.tensors(), before.optimizerState(), before.optimizerStep(),
+                        trainBatches, metaBatches, lr, 1e-8);
+                String at = "step " + step + ", group ";
+                double hScale = java.util.Arrays.stream(want.h()).map(Math::abs).max().orElse(0);
+                for (int j = 0; j < lr.length; j++) {
+                    // dL/d alpha_j = -s <grad L_val(theta')_j, d_j>
+                    assertNear(at + j + " hypergradient", want.h()[j], -meta.lookahead().sign * sums.sums().dot()[j],
+                            2e-3, 1e-4 * hScale);
+                    if (meta.normalize() == MetaLrSettings.Normalize.COSINE) {
+                        assertNear(at + j + " |grad L_val(theta')|^2", want.valNormSq()[j], sums.sums().valNormSq()[j], 2e-3, 0);
+                        assertNear(at + j + " |d|^2", want.dirNormSq()[j], sums.sums().dirNormSq()[j], 2e-3, 0);
+                    }
+                    assertNear(at + j + " lr", want.lrAfter()[j], lrAfter[j], 1e-4, 0);
+                    moved |= Math.abs(lrAfter[j] - lr[j]) > 1e-3 * lr[j];
+                }
+                LinkedHashMap<String, float[]> after = engine.weights();
+                for (String name : after.keySet()) {
+                    assertStepClose(at + name, before.tensors().get(name), want.after().get(name), after.get(name));
+                }
+                lr = lrAfter;
+            }
+        }
+        assertTrue(moved, "the rates must have moved");
+    }
+
+    /**
+     * {@code distributed.cosine_norms = shard_mean}, the estimator, on the same state as the exact
+     * rule: the same dot products and direction norms, a validation norm never smaller (the mean of
+     * the shards' squares against the square of their mean), and larger where the shards disagree.
+     */
+    @Test
+    void theShardMeanEstimatorOverstatesOnlyTheValidationNorm() {
+        JobConfig exact = JobConfig.of(ConfigFactory.parseString("meta.normalize = cosine")
+                .withFallback(cfg("optimizer", SHARDS).raw()));
+        JobConfig estimator = JobConfig.of(ConfigFactory.parseString("distributed.cosine_norms = shard_mean")
+                .withFallback(exact.raw()));
+        RunSetup setup = RunSetup.from(exact, 1, 3);
         ImageSet train = train(SHARDS);
         ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
-        Trainer.Outcome dist = new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, SHARDS, s -> { })
-                .fit(io.metalr.TestSpark.context(), train, val, null, null);
-        Reference ref = reference(cfg, setup, train, SHARDS);
-        assertEquals(STEPS, dist.steps());
-        for (int j = 0; j < ref.lr.length; j++) {
-            double rel = Math.abs(dist.finalLr()[j] - ref.lr[j]) / ref.lr[j];
-            assertTrue(rel <= 1e-5, "group " + j + " lr " + dist.finalLr()[j] + " vs reference " + ref.lr[j]);
+        double[] lr = setup.plan().initialLr();
+        StepEngine.StepRequest first = new StepEngine.StepRequest(0, 0, 0, lr, true);
+        GroupSums a, b;
+        try (SparkEngine e = new SparkEngine(exact, setup, MetaMode.GLOBAL, SHARDS, io.metalr.TestSpark.context(), train,
+                val, null, s -> { }, false)) {
+            a = e.compute(first).sums();
         }
-        assertTrue(java.util.Arrays.stream(ref.lr).anyMatch(v -> Math.abs(v - 1e-3) > 1e-6), "the rates must have moved");
-        ref.weights.forEach((name, expected) -> assertClose(name, expected, dist.bestWeights().get(name)));
+        try (SparkEngine e = new SparkEngine(estimator, setup, MetaMode.GLOBAL, SHARDS, io.metalr.TestSpark.context(), train,
+                val, null, s -> { }, false)) {
+            b = e.compute(first).sums();
+        }
+        for (int j = 0; j < lr.length; j++) {
+            assertEquals(a.dot()[j], b.dot()[j], 1e-12 * Math.abs(a.dot()[j]), "group " + j + " dot");
+            assertEquals(a.dirNormSq()[j], b.dirNormSq()[j], 1e-12 * a.dirNormSq()[j], "group " + j + " |d|^2");
+            assertTrue(b.valNormSq()[j] > a.valNormSq()[j] * 1.01, "group " + j + ": the estimator's |grad L_val|^2 "
+                    + b.valNormSq()[j] + " against the exact " + a.valNormSq()[j]);
+        }
     }
 
     @Test
@@ -113,66 +186,27 @@ class DistributedEquivalenceTest {
                 incremental.bestWeights().get(name), name));
     }
 
-    private record Reference(double[] lr, Map<String, float[]> weights) {}
+    private static void assertNear(String what, double expected, double actual, double rel, double abs) {
+        assertTrue(Math.abs(actual - expected) <= rel * Math.abs(expected) + abs,
+                what + ": " + actual + ", the reference " + expected);
+    }
 
-    /** The naive reference: every shard's work done one after the other in this JVM. */
-    private static Reference reference(JobConfig cfg, RunSetup setup, ImageSet train, int shardCount) {
-        long seed = cfg.integer("train.seed");
-        Shards shards = Shards.of(train, shardCount, seed);
-        MetaLrSettings meta = cfg.meta();
-        MetaLrRule rule = new MetaLrRule(meta);
-        double[] lr = setup.plan().initialLr().clone();
-        List<String> params = new ArrayList<>();
-        setup.groups().all().forEach(g -> params.addAll(g.params()));
-        int[] groupOf = MetaGradient.groupIndex(setup.groups(), params);
-        List<String> buffers = setup.net().params().stream().filter(p -> !p.trainable()).map(ParamSpec::name).toList();
-        try (Weights w = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
-                Optimizer opt = Optimizers.create(cfg.optimizer(), w.manager())) {
-            for (int step = 0; step < STEPS; step++) {
-                try (NDManager m = w.manager().newSubManager()) {
-                    Map<String, NDArray> gSum = new LinkedHashMap<>();
-                    Map<String, NDArray> bufSum = new LinkedHashMap<>();
-                    for (int s = 0; s < shardCount; s++) {
-                        Map<String, NDArray> staged = new LinkedHashMap<>();
-                        buffers.forEach(b -> staged.put(b, Scratch.alias(w.get(b), m).duplicate()));
-                        Batch b = train.batch(m, shards.trainBatch(s, seed, 0, step, BATCH));
-                        Map<String, NDArray> g = ModelCompute.lossAndGradients(setup.net(),
-                                n -> staged.getOrDefault(n, w.get(n)), params, b, m).grads();
-                        g.forEach((k, v) -> gSum.merge(k, v.toType(ai.djl.ndarray.types.DataType.FLOAT64, true), NDArray::add));
-                        staged.forEach((k, v) -> bufSum.merge(k, v.toType(ai.djl.ndarray.types.DataType.FLOAT64, true), NDArray::add));
-                    }
-                    bufSum.forEach((k, v) -> Scratch.alias(w.get(k), m).muli(0).addi(v.div(shardCount).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)));
-                    opt.beginStep();
-                    Map<String, NDArray> theta = new LinkedHashMap<>();
-                    Map<String, NDArray> g = new LinkedHashMap<>();
-                    Map<String, NDArray> u = new LinkedHashMap<>();
-                    for (String p : params) {
-                        theta.put(p, Scratch.alias(w.get(p), m));
-                        g.put(p, gSum.get(p).div(shardCount).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
-                        u.put(p, opt.direction(p, theta.get(p), g.get(p), m));
-                    }
-                    Map<String, NDArray> d = meta.direction() == MetaLrSettings.Direction.SGD ? g : u;
-                    Map<String, NDArray> scratchBuffers = w.scratchBuffers(m);
-                    GroupSums sums = GroupSums.zeros(setup.groups().size());
-                    for (int s = 0; s < shardCount; s++) {
-                        Batch mb = train.batch(m, shards.metaBatch(s, seed, 0, step, BATCH));
-                        sums = sums.plus(MetaGradient.compute(setup.net(), params, groupOf, setup.groups().size(), theta, d, lr,
-                                meta.lookahead().sign, n -> scratchBuffers.getOrDefault(n, w.get(n)), mb, false, m).sums());
-                    }
-                    double[] dot = sums.dot().clone();
-                    for (int j = 0; j < dot.length; j++) {
-                        dot[j] /= shardCount;
-                    }
-                    boolean[] all = new boolean[lr.length];
-                    java.util.Arrays.fill(all, true);
-                    lr = rule.update(lr, new GroupSums(dot, new double[dot.length], new double[dot.length]), all, false).lrAfter();
-                    for (int i = 0; i < params.size(); i++) {
-                        theta.get(params.get(i)).subi(u.get(params.get(i)).muli(lr[groupOf[i]]));
-                    }
-                }
-            }
-            return new Reference(lr, w.toHost());
+    /**
+     * The step a tensor took against the reference's step: the norm of their difference, relative,
+     * plus the float32 rounding of the weights themselves (a tiny step on a weight near 1 is mostly
+     * rounding).
+     */
+    private static void assertStepClose(String what, float[] before, double[] expected, float[] actual) {
+        double diff = 0, step = 0, rounding = 0;
+        for (int i = 0; i < before.length; i++) {
+            double want = expected[i] - before[i];
+            double got = (double) actual[i] - before[i];
+            diff += (got - want) * (got - want);
+            step += want * want;
+            rounding += Math.ulp(actual[i]) * Math.ulp(actual[i]);
         }
+        assertTrue(Math.sqrt(diff) <= 1e-3 * Math.sqrt(step) + Math.sqrt(rounding), what + ": the step differs from the "
+                + "reference's by " + Math.sqrt(diff) + " in norm, the step's norm " + Math.sqrt(step));
     }
 
     private static void assertClose(String name, float[] expected, float[] actual) {

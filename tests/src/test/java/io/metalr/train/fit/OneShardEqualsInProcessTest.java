@@ -80,6 +80,18 @@ class OneShardEqualsInProcessTest {
         assertSameRun(local, oneShard(cfg, train, val, test));
     }
 
+    /** The cosine rule's norms: one shard's own are the one-process norms, bit for bit. */
+    @Test
+    void cosineRule() {
+        JobConfig cfg = cfg("optimizer", "train", "meta.normalize = cosine", "meta.hyper_lr = 0.5");
+        ImageSet train = SyntheticImages.generate("blobs", 3, 42, 1, 12, 5);
+        ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
+        ImageSet test = SyntheticImages.generate("blobs", 3, 20, 1, 12, 7);
+        Run local = inProcess(cfg, train, val, test);
+        assertTrue(local.steps().stream().anyMatch(s -> s.lrAfter()[0] != s.lrBefore()[0]), "the rates moved");
+        assertSameRun(local, oneShard(cfg, train, val, test));
+    }
+
     @Test
     void pngFolder(@TempDir Path dir) throws Exception {
         Random rnd = new Random(3);
