@@ -55,9 +55,12 @@ class ReplicaReleaseTest {
             RunSetup setup = RunSetup.from(CFG, 1, 3);
             ImageSet train = SyntheticImages.generate("blobs", 3, 2 * 8 * 5, 1, 12, 5);
             ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
+            java.nio.file.Path signals = cluster.root().resolve("replica-release-signals");
             Trainer.Outcome out = new DistributedTrainer(CFG, setup, MetaMode.GLOBAL, 2, s -> { }).fit(sc, train, val, null, step -> {
                 if (step.report().step() == 2) {
-                    moved[0] = movePartitionZero(sc);
+                    moved[0] = movePartitionZero(sc, signals);
+                } else if (step.report().step() == 3) {
+                    touch(signals.resolve("release")); // step 3 ran shard 0 elsewhere: the busy executor may go
                 } else if (step.report().step() == 4) {
                     moved[1] = holder(sc, 0);
                     midRun.set(replicasPerExecutor(sc));
@@ -78,10 +81,12 @@ class ReplicaReleaseTest {
     }
 
     /**
-     * Keeps the executor holding shard 0's cached partition busy with a job of its own, removes
-     * the block, and returns that executor's id: the next round runs shard 0 on the other one.
+     * Keeps the executor holding shard 0's cached partition busy with a job of its own (until
+     * {@code signals/release} exists), removes the block, and returns that executor's id: the next
+     * round runs shard 0 on the other one. The busy task says it started by a file, not through
+     * Spark's listener bus, which may lag on a loaded machine.
      */
-    private static String movePartitionZero(JavaSparkContext sc) {
+    private static String movePartitionZero(JavaSparkContext sc, java.nio.file.Path signals) {
         String from = holder(sc, 0);
         assertNotEquals(from, holder(sc, 1), "the shards start on different executors");
         BlockManagerId where = CollectionConverters.asJava(master().getLocations(block(sc, 0))).get(0);
@@ -90,13 +95,18 @@ class ReplicaReleaseTest {
                 CollectionConverters.asScala(List.of(new Tuple2<>(1, onFrom))).toList();
         scala.reflect.ClassTag<Integer> tag = scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
         JavaRDD<Integer> busy = sc.sc().makeRDD(task, tag).toJavaRDD(); // prefers that executor, which is idle
-        Thread blocker = new Thread(() -> busy.foreach(i -> Thread.sleep(5000)));
+        String dir = signals.toString();
+        Thread blocker = new Thread(() -> busy.foreach(i -> {
+            touch(java.nio.file.Path.of(dir, "started"));
+            long end = System.nanoTime() + 180_000_000_000L;
+            while (!java.nio.file.Files.exists(java.nio.file.Path.of(dir, "release")) && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+        }));
         blocker.setDaemon(true);
         blocker.start();
-        long until = System.nanoTime() + 30_000_000_000L;
-        while (java.util.Arrays.stream(sc.statusTracker().getActiveStageIds())
-                .mapToObj(id -> sc.statusTracker().getStageInfo(id))
-                .noneMatch(info -> info != null && info.numActiveTasks() > 0)) {
+        long until = System.nanoTime() + 120_000_000_000L;
+        while (!java.nio.file.Files.exists(signals.resolve("started"))) {
             assertTrue(System.nanoTime() < until, "the blocking task started");
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
         }
@@ -106,6 +116,15 @@ class ReplicaReleaseTest {
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
         }
         return from;
+    }
+
+    private static void touch(java.nio.file.Path file) {
+        try {
+            java.nio.file.Files.createDirectories(file.getParent());
+            java.nio.file.Files.writeString(file, "");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The executor holding shard {@code p}'s cached partition. */
