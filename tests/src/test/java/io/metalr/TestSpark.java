@@ -25,4 +25,27 @@ public final class TestSpark {
     public static JavaSparkContext context() {
         return JavaSparkContext.fromSparkContext(session().sparkContext());
     }
+
+    /**
+     * A session on {@code master} (e.g. {@code local[2,3]}: tasks retried), in place of the shared
+     * one, which is stopped first (one SparkContext per JVM); {@link #stop} it after, and the next
+     * caller of {@link #session} gets the shared local[2] one again.
+     */
+    public static synchronized SparkSession replacing(String master, String appName) {
+        scala.Option<SparkSession> shared = SparkSession.getDefaultSession();
+        if (shared.isDefined()) {
+            stop(shared.get());
+        }
+        return SparkSession.builder().master(master).appName(appName)
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .getOrCreate();
+    }
+
+    public static synchronized void stop(SparkSession spark) {
+        spark.sparkContext().stop();
+        SparkSession.clearActiveSession();
+        SparkSession.clearDefaultSession();
+    }
 }

@@ -12,7 +12,6 @@ import io.metalr.data.SyntheticImages;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
 
-import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -37,7 +36,7 @@ class ReplicaFailureTest {
 
     @Test
     void aRetriedUpdateAfterAFailurePartwayEndsWithTheUndisturbedWeights() {
-        SparkSession spark = retryingSession();
+        SparkSession spark = io.metalr.TestSpark.replacing("local[2,3]", "metalr-replica-failure");
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Trainer.Outcome undisturbed = run(sc);
@@ -69,7 +68,7 @@ class ReplicaFailureTest {
             assertArrayEquals(undisturbed.finalLr(), disturbed.finalLr(), "learning rates, bitwise");
             undisturbed.bestWeights().forEach((name, w) -> assertArrayEquals(w, disturbed.bestWeights().get(name), name + ", bitwise"));
         } finally {
-            stop(spark.sparkContext()); // the next test class gets the shared local[2] session again
+            io.metalr.TestSpark.stop(spark); // the next test class gets the shared local[2] session again
         }
     }
 
@@ -80,24 +79,5 @@ class ReplicaFailureTest {
         Trainer.Outcome out = new DistributedTrainer(CFG, setup, MetaMode.GLOBAL, 2, s -> { }).fit(sc, train, val, null, null);
         assertTrue(out.steps() >= 6, "steps: " + out.steps());
         return out;
-    }
-
-    /** local[2,3]: the JVM's one SparkContext, so the shared local[2] one (if any) is stopped first. */
-    private static SparkSession retryingSession() {
-        scala.Option<SparkSession> shared = SparkSession.getDefaultSession();
-        if (shared.isDefined()) {
-            stop(shared.get().sparkContext());
-        }
-        return SparkSession.builder().master("local[2,3]").appName("metalr-replica-failure")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .getOrCreate();
-    }
-
-    private static void stop(SparkContext sc) {
-        sc.stop();
-        SparkSession.clearActiveSession();
-        SparkSession.clearDefaultSession();
     }
 }

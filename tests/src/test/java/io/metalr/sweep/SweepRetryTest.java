@@ -14,7 +14,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +37,7 @@ class SweepRetryTest {
     void aRetriedTaskRunsOnlyTheTrialsItsFailedAttemptDidNotCommit(@TempDir java.nio.file.Path tmp) throws Exception {
         MiniDFSCluster hdfs = MiniHdfs.start(tmp.resolve("dfs"));
         String root = MiniHdfs.root(hdfs);
-        SparkSession spark = retryingSession();
+        SparkSession spark = io.metalr.TestSpark.replacing("local[2,2]", "metalr-sweep-retry");
         System.setProperty(TrialTask.FAIL_FIRST_ATTEMPT, "1");
         try {
             String out = root + "/sweeps/retry";
@@ -62,29 +61,10 @@ class SweepRetryTest {
             assertEquals(1, rows.values().stream().map(r -> r.get("run").asText()).distinct().count());
         } finally {
             System.clearProperty(TrialTask.FAIL_FIRST_ATTEMPT);
-            stop(spark.sparkContext()); // the next test class gets the shared local[2] session again
+            io.metalr.TestSpark.stop(spark); // the next test class gets the shared local[2] session again
             DataPaths.fileSystem(root + "/", DataPaths.configuration()).close();
             hdfs.shutdown(true);
         }
-    }
-
-    /** local[2,2]: the JVM's one SparkContext, so the shared local[2] one (if any) is stopped first. */
-    private static SparkSession retryingSession() {
-        scala.Option<SparkSession> shared = SparkSession.getDefaultSession();
-        if (shared.isDefined()) {
-            stop(shared.get().sparkContext());
-        }
-        return SparkSession.builder().master("local[2,2]").appName("metalr-sweep-retry")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .getOrCreate();
-    }
-
-    private static void stop(SparkContext sc) {
-        sc.stop();
-        SparkSession.clearActiveSession();
-        SparkSession.clearDefaultSession();
     }
 
     private static Map<Integer, JsonNode> rows(FileSystem fs, Path dir) throws Exception {

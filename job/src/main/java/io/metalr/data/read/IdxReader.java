@@ -138,27 +138,10 @@ public final class IdxReader {
         }
         ByteBuffer img = ByteBuffer.wrap(head);
         ByteBuffer lab = ByteBuffer.wrap(readLenient(labelsPath, 8, IdxReader::labelsFileSize, limits, conf));
-        if (img.limit() < 16 || img.getInt(0) != IMAGES_MAGIC) {
-            throw new BadRecordException(imagesName + ": not an IDX image file (magic "
-                    + (img.limit() >= 4 ? String.format("0x%08x", img.getInt(0)) : "missing")
-                    + ", expected 0x00000803: unsigned bytes, 3 dimensions)");
-        }
-        if (lab.limit() < 8 || lab.getInt(0) != LABELS_MAGIC) {
-            throw new BadRecordException(labelsName + ": not an IDX label file (magic "
-                    + (lab.limit() >= 4 ? String.format("0x%08x", lab.getInt(0)) : "missing")
-                    + ", expected 0x00000801)");
-        }
-        int n = img.getInt(4);
-        int h = img.getInt(8);
-        int w = img.getInt(12);
-        int nLabels = lab.getInt(4);
-        if (n < 0 || h < 1 || w < 1 || (long) h * w > Integer.MAX_VALUE) {
-            throw new BadRecordException(imagesName + ": bad IDX dimensions " + n + " x " + h + " x " + w);
-        }
-        if (n != nLabels) {
-            throw new BadRecordException(imagesName + " holds " + n + " images but " + labelsName
-                    + " holds " + nLabels + " labels");
-        }
+        int[] dims = checkHeaders(img, lab, imagesName, labelsName);
+        int n = dims[0];
+        int h = dims[1];
+        int w = dims[2];
         long per = (long) h * w;
         // a gzip file's complete images are known only once inflated: its task finds a cut-off tail
         long imagesPresent = gz ? n
@@ -194,26 +177,11 @@ public final class IdxReader {
         return n;
     }
 
-    private static String find(List<FileStatus> entries, String prefix, String kind, String suffix) {
-        for (String sep : new String[] {"-", "."}) {
-            String want = prefix + "-" + kind + sep + suffix;
-            for (FileStatus s : entries) {
-                String n = s.getPath().getName();
-                if (s.isFile() && (n.equals(want) || n.equals(want + ".gz"))) {
-                    return s.getPath().toString();
-                }
-            }
-        }
-        return null;
-    }
-
-    private static void readPair(String imagesPath, String labelsPath, String split, int numClasses,
-            OnBadRecord onBad, DataLimits limits, Configuration conf, List<Sample> out, long[] skipped)
-            throws IOException {
-        String imagesName = DataPaths.name(imagesPath);
-        String labelsName = DataPaths.name(labelsPath);
-        ByteBuffer img = ByteBuffer.wrap(readLenient(imagesPath, 16, IdxReader::imagesFileSize, limits, conf));
-        ByteBuffer lab = ByteBuffer.wrap(readLenient(labelsPath, 8, IdxReader::labelsFileSize, limits, conf));
+    /**
+     * The images' count, height and width from the two files' headers (the images' 16 bytes, the
+     * labels' 8), checked: magic numbers, dimensions, and as many labels as images.
+     */
+    private static int[] checkHeaders(ByteBuffer img, ByteBuffer lab, String imagesName, String labelsName) {
         if (img.limit() < 16 || img.getInt(0) != IMAGES_MAGIC) {
             throw new BadRecordException(imagesName + ": not an IDX image file (magic "
                     + (img.limit() >= 4 ? String.format("0x%08x", img.getInt(0)) : "missing")
@@ -235,6 +203,33 @@ public final class IdxReader {
             throw new BadRecordException(imagesName + " holds " + n + " images but " + labelsName
                     + " holds " + nLabels + " labels");
         }
+        return new int[] {n, h, w};
+    }
+
+    private static String find(List<FileStatus> entries, String prefix, String kind, String suffix) {
+        for (String sep : new String[] {"-", "."}) {
+            String want = prefix + "-" + kind + sep + suffix;
+            for (FileStatus s : entries) {
+                String n = s.getPath().getName();
+                if (s.isFile() && (n.equals(want) || n.equals(want + ".gz"))) {
+                    return s.getPath().toString();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void readPair(String imagesPath, String labelsPath, String split, int numClasses,
+            OnBadRecord onBad, DataLimits limits, Configuration conf, List<Sample> out, long[] skipped)
+            throws IOException {
+        String imagesName = DataPaths.name(imagesPath);
+        String labelsName = DataPaths.name(labelsPath);
+        ByteBuffer img = ByteBuffer.wrap(readLenient(imagesPath, 16, IdxReader::imagesFileSize, limits, conf));
+        ByteBuffer lab = ByteBuffer.wrap(readLenient(labelsPath, 8, IdxReader::labelsFileSize, limits, conf));
+        int[] dims = checkHeaders(img, lab, imagesName, labelsName);
+        int n = dims[0];
+        int h = dims[1];
+        int w = dims[2];
         int per = h * w;
         long imagesPresent = (img.limit() - 16L) / per;
         long labelsPresent = lab.limit() - 8L;
