@@ -51,15 +51,15 @@ public final class DistributedTrainer {
 
     /**
      * One step's record: the report, the wall time, the compute time inside it (the slowest shard
-     * of each round plus the driver's update), and the bytes the step moved.
+     * of each round plus the driver's update), the bytes through the driver and the busiest executor's bytes.
      */
-    public record Step(StepReport report, double seconds, double computeSeconds, long bytesMoved) {}
+    public record Step(StepReport report, double seconds, double computeSeconds, long bytesMoved, long executorBytes) {}
 
     public Trainer.Outcome fit(JavaSparkContext sc, ImageSet train, ImageSet val, ImageSet test, Consumer<Step> onStep) {
         CheckpointPolicy checkpoints = checkpointDir == null ? null : new CheckpointPolicy(checkpointDir, checkpointEvery,
                 cfg.integer("train.keep_checkpoints"), resume, RunFingerprint.of(cfg, shardCount, mode, setup.initial(), train, val, test));
         List<FitListener> listeners = onStep == null ? List.of()
-                : List.of((r, t) -> onStep.accept(new Step(r, t.seconds(), t.computeSeconds(), t.bytesMoved())));
+                : List.of((r, t) -> onStep.accept(new Step(r, t.seconds(), t.computeSeconds(), t.bytesMoved(), t.executorBytes())));
         try (SparkEngine engine = new SparkEngine(cfg, setup, mode, shardCount, sc, train, val, test, log, fullStateEveryRound)) {
             return new FitLoop(cfg, setup, engine, listeners, checkpoints, null, log).run();
         }

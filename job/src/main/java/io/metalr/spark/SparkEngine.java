@@ -159,7 +159,7 @@ public final class SparkEngine implements StepEngine {
         // r.loss sums each shard's mean loss times its batch size: the mean over every image of the step
         double trainLoss = r.loss / r.count;
         if (!Double.isFinite(trainLoss)) {
-            return new StepSums(trainLoss, r.correct, (int) r.count, Double.NaN, null, compute, bytes[0]);
+            return new StepSums(trainLoss, r.correct, (int) r.count, Double.NaN, null, compute, bytes[0], 0);
         }
         float[] meanGrad = r.meanGrad();
         float[] meanBuffers = r.meanBuffers();
@@ -186,7 +186,7 @@ public final class SparkEngine implements StepEngine {
         }
         pending = new StepInput.Means(meanGrad, meanBuffers);
         pendingLookahead = lookaheadRound;
-        return new StepSums(trainLoss, r.correct, (int) r.count, metaLoss, sums, compute, bytes[0]);
+        return new StepSums(trainLoss, r.correct, (int) r.count, metaLoss, sums, compute, bytes[0], 0);
     }
 
     @Override

@@ -9,9 +9,10 @@ public interface FitListener {
     /**
      * @param seconds the step's wall time
      * @param computeSeconds of it, the time computing (on a cluster the slowest shard's per round plus the driver's)
-     * @param bytesMoved what the step sent and received over the network (0 in-process)
+     * @param bytesMoved what the driver sent and received for the step (0 in-process)
+     * @param executorBytes what the busiest executor sent and received for the step (0 in-process)
      */
-    record StepTiming(double seconds, double computeSeconds, long bytesMoved) {}
+    record StepTiming(double seconds, double computeSeconds, long bytesMoved, long executorBytes) {}
 
     void onStep(StepReport report, StepTiming timing);
 }

@@ -139,7 +139,7 @@ public final class FitLoop {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 metrics.record(r, seconds);
                 FitListener.StepTiming timing = new FitListener.StepTiming(seconds, sums.computeSeconds() + commitSeconds,
-                        sums.bytesMoved());
+                        sums.bytesMoved(), sums.executorBytes());
                 for (FitListener l : listeners) {
                     l.onStep(r, timing);
                 }

@@ -104,7 +104,7 @@ public final class InProcessEngine implements StepEngine {
             pending = step.prepare(b, m, r.epoch(), r.step(), r.lr());
         }
         return new StepSums(pending.trainLoss(), pending.correct(), pending.count(), pending.metaLoss(), pending.sums(),
-                (System.nanoTime() - t0) / 1e9, 0);
+                (System.nanoTime() - t0) / 1e9, 0, 0);
     }
 
     @Override

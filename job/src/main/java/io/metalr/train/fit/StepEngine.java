@@ -24,10 +24,11 @@ public interface StepEngine extends AutoCloseable {
     /**
      * A step's numbers before the rates move: training loss (the mean over the step's images, or
      * over its shards' means), correct predictions and images; after a meta pass its loss and
-     * per-group sums (null without one); the compute time inside it and the bytes it moved.
+     * per-group sums (null without one); the compute time inside it; the bytes that passed through
+     * the driver, and the bytes the busiest executor sent and received (both 0 in-process).
      */
     record StepSums(double trainLoss, long correct, int count, double metaLoss, GroupSums sums,
-            double computeSeconds, long bytesMoved) {}
+            double computeSeconds, long bytesMoved, long executorBytes) {}
 
     /** The model as a checkpoint keeps it: every tensor, the optimizer's state, shapes and step count. */
     record ModelSnapshot(LinkedHashMap<String, float[]> tensors, Map<String, float[]> optimizerState,
