@@ -24,11 +24,12 @@ import java.util.Map;
 
 /**
  * {@code submit/bench.sh cosine}: what the exact cosine rule costs against the shard_mean estimator
- * ({@code distributed.cosine_norms}), on Spark local[2] with 2 shards of 32 (global meta mode,
+ * ({@code distributed.cosine_norms}), on Spark local[4] with 2 shards of 32 each (global meta mode,
  * optimizer direction, as conf/medmnist.conf), for the small network and ResNet-18 at 64 px. The
  * two engines step side by side from the same start and commit the same rates (the exact rule's),
  * so they hold the same state every step: per step, ms and bytes of each, and how far the
- * estimator's validation norm and cosine hypergradient are from the exact ones.
+ * estimator's validation norm and cosine hypergradient are from the exact ones. The bytes are the
+ * busiest executor's (the exact rule's extra reduce runs among the executors, not through the driver).
  */
 public final class CosineNormsBenchmark {
 
@@ -36,7 +37,8 @@ public final class CosineNormsBenchmark {
         List<String> argv = Arrays.asList(args);
         String only = argv.contains("--only") ? argv.get(argv.indexOf("--only") + 1) : null;
         int steps = argv.contains("--steps") ? Integer.parseInt(argv.get(argv.indexOf("--steps") + 1)) : 8;
-        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("metalr-bench-cosine")
+        // each engine's training stage holds a task slot per shard for the whole run: two engines, four slots
+        SparkConf conf = new SparkConf().setMaster("local[4]").setAppName("metalr-bench-cosine")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1");
         SparkSessions.tuning(conf).forEach(conf::set);
         JavaSparkContext sc = new JavaSparkContext(conf);
@@ -81,8 +83,8 @@ public final class CosineNormsBenchmark {
         List<Double> normRatios = new ArrayList<>();
         List<Double> hRatios = new ArrayList<>();
         long[] bytes = new long[2];
-        try (SparkEngine a = new SparkEngine(exact, setup, MetaMode.GLOBAL, shards, sc, train, val, null, s -> { }, false);
-                SparkEngine b = new SparkEngine(estimator, setup, MetaMode.GLOBAL, shards, sc, train, val, null, s -> { }, false)) {
+        try (SparkEngine a = new SparkEngine(exact, setup, MetaMode.GLOBAL, shards, sc, train, val, null, s -> { });
+                SparkEngine b = new SparkEngine(estimator, setup, MetaMode.GLOBAL, shards, sc, train, val, null, s -> { })) {
             for (int step = 0; step < steps; step++) {
                 StepEngine.StepRequest q = new StepEngine.StepRequest(0, step, step, lr.clone(), true);
                 // alternate which engine goes first, so neither always meets a warmer JVM
@@ -109,8 +111,8 @@ public final class CosineNormsBenchmark {
                 t = System.nanoTime();
                 b.commit(next);
                 tb += System.nanoTime() - t;
-                bytes[0] = sa.bytesMoved();
-                bytes[1] = sb.bytesMoved();
+                bytes[0] = sa.executorBytes();
+                bytes[1] = sb.executorBytes();
                 if (step >= 2) {
                     ms.add(new double[] {ta / 1e6, tb / 1e6});
                     GroupSums e = sa.sums(), m = sb.sums();

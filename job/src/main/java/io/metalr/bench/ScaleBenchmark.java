@@ -247,7 +247,7 @@ public final class ScaleBenchmark {
                 RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
                 List<Double> stepSeconds = new ArrayList<>();
                 TimedEvaluation engine = new TimedEvaluation(new SparkEngine(cfg, setup, MetaMode.GLOBAL, data.partitions(), sc,
-                        System.out::println, false));
+                        System.out::println));
                 Trainer.Outcome o;
                 try (engine) {
                     o = new FitLoop(cfg, setup, engine, List.of((r, t) -> stepSeconds.add(t.seconds())), null, null,

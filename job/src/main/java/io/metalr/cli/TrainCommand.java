@@ -136,7 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
                     () -> RunFingerprint.of(cfg, shards, mode, s.initial(), data.train(), data.val(), data.test()));
             ImageSet test = cfg.bool("eval.test") ? data.test() : null;
             try (StepEngine engine = shards > 0
-                    ? new SparkEngine(cfg, setup, mode, shards, sc, data.train(), data.val(), test, System.out::println, false)
+                    ? new SparkEngine(cfg, setup, mode, shards, sc, data.train(), data.val(), test, System.out::println)
                     : new InProcessEngine(cfg, setup, Devices.resolve(cfg.string("device")), data.train(), data.val(), test)) {
                 out = new FitLoop(cfg, setup, engine, List.of(), checkpoints, metrics, System.out::println).run();
             }
@@ -184,7 +184,7 @@ public final class TrainCommand implements Callable<Integer> {
     private static StoreEngine engine(JobConfig cfg, ExecutorData loaded, MetaMode mode, JavaSparkContext sc) {
         try {
             RunSetup setup = RunSetup.from(cfg, loaded.channels(), loaded.numClasses());
-            return new StoreEngine(new SparkEngine(cfg, setup, mode, loaded.partitions(), sc, System.out::println, false), setup);
+            return new StoreEngine(new SparkEngine(cfg, setup, mode, loaded.partitions(), sc, System.out::println), setup);
         } catch (RuntimeException e) {
             loaded.close();
             throw e;

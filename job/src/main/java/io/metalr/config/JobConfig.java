@@ -279,6 +279,12 @@ public final class JobConfig {
         positive("train.keep_checkpoints");
         nonNegative("train.max_steps");
         nonNegative("distributed.shards");
+        nonNegative("distributed.stage_restarts");
+        positive("distributed.stage_timeout_s");
+        if (integer("distributed.driver_port") < 0 || integer("distributed.driver_port") > 65535) {
+            throw new IllegalArgumentException("distributed.driver_port must be a port number (0 = any free port), got "
+                    + integer("distributed.driver_port"));
+        }
         // every rate and factor the step multiplies by: Infinity and NaN parse as numbers
         for (String key : List.of("train.lr", "train.weight_decay", "train.beta1", "train.beta2", "train.eps",
                 "train.momentum", "meta.hyper_lr", "meta.lr_lower", "meta.lr_upper",

@@ -25,7 +25,6 @@ public final class DistributedTrainer {
     private String checkpointDir;
     private int checkpointEvery;
     private boolean resume;
-    private boolean fullStateEveryRound;
 
     public DistributedTrainer(JobConfig cfg, RunSetup setup, MetaMode mode, int shardCount, Consumer<String> log) {
         this.cfg = cfg;
@@ -43,12 +42,6 @@ public final class DistributedTrainer {
         return this;
     }
 
-    /** See {@link SparkEngine}'s {@code fullStateEveryRound}. */
-    DistributedTrainer withFullStateEveryRound() {
-        this.fullStateEveryRound = true;
-        return this;
-    }
-
     /**
      * One step's record: the report, the wall time, the compute time inside it (the slowest shard
      * of each round plus the driver's update), the bytes through the driver and the busiest executor's bytes.
@@ -60,7 +53,7 @@ public final class DistributedTrainer {
                 cfg.integer("train.keep_checkpoints"), resume, RunFingerprint.of(cfg, shardCount, mode, setup.initial(), train, val, test));
         List<FitListener> listeners = onStep == null ? List.of()
                 : List.of((r, t) -> onStep.accept(new Step(r, t.seconds(), t.computeSeconds(), t.bytesMoved(), t.executorBytes())));
-        try (SparkEngine engine = new SparkEngine(cfg, setup, mode, shardCount, sc, train, val, test, log, fullStateEveryRound)) {
+        try (SparkEngine engine = new SparkEngine(cfg, setup, mode, shardCount, sc, train, val, test, log)) {
             return new FitLoop(cfg, setup, engine, listeners, checkpoints, null, log).run();
         }
     }

@@ -1,11 +1,15 @@
 package io.metalr.spark;
 
 import io.metalr.data.Splits;
+import io.metalr.device.Devices;
 import io.metalr.eval.ClassificationMetrics;
 import io.metalr.eval.ScoreRows;
 import io.metalr.model.Models;
+import io.metalr.nn.Autograd;
 import io.metalr.nn.Network;
 import io.metalr.nn.ParamSpec;
+import io.metalr.nn.Weights;
+import io.metalr.train.Evaluator;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -19,7 +23,7 @@ import java.util.function.Consumer;
 
 /**
  * Evaluation where the images are, on the executors: the weights travel once (a broadcast), every
- * shard scores its images of the evaluated splits in batches ({@link ShardWorker#score}) and sends
+ * shard scores its images of the evaluated splits in batches ({@link #score}) and sends
  * back only the scores, and the driver computes the metrics over all of them in split order
  * ({@link ScoreRows#metrics}), so the AUC is exact. The one place a distributed run's validation
  * and test and {@code metalr evaluate} score their data.
@@ -61,28 +65,17 @@ public final class ExecutorEvaluation {
 
     static ClassificationMetrics evaluate(JavaSparkContext sc, ShardPartitions data, Model model, Map<String, float[]> weights,
             List<Integer> splits, int batchSize, Consumer<String> log) {
-        int[] wanted = splits.stream().filter(s -> data.of(s) != null).mapToInt(Integer::intValue).toArray();
+        int[] wanted = present(data, splits);
         if (wanted.length == 0) {
             return null;
-        }
-        // a split's keys follow the images of the splits before it
-        int[] offsets = new int[wanted.length];
-        for (int i = 1; i < wanted.length; i++) {
-            offsets[i] = offsets[i - 1] + data.of(wanted[i - 1]).total();
         }
         Broadcast<float[]> tensors = sc.broadcast(model.layout().pack(weights));
         try {
             for (int attempt = 0; ; attempt++) {
-                List<ScoreRows[]> parts = data.run(shard -> ShardWorker.score(model, shard, wanted, tensors.value(), batchSize), null)
+                List<ScoreRows[]> parts = data.run(shard -> score(model, shard, wanted, tensors.value(), batchSize), null)
                         .collect();
                 if (!parts.contains(null)) {
-                    List<ScoreRows> all = new ArrayList<>();
-                    for (ScoreRows[] p : parts) {
-                        for (int i = 0; i < wanted.length; i++) {
-                            all.add(p[i].shifted(offsets[i]));
-                        }
-                    }
-                    return ScoreRows.metrics(all, model.numClasses());
+                    return metrics(data, wanted, parts, model.numClasses());
                 }
                 if (attempt > 0 || !data.refresh(log)) {
                     throw new IllegalStateException("evaluating " + names(wanted) + ": a shard's stores are missing after a rebuild");
@@ -91,6 +84,67 @@ public final class ExecutorEvaluation {
         } finally {
             tensors.destroy(false);
         }
+    }
+
+    /** Of {@code splits}, those some shard holds images of, in the order given. */
+    static int[] present(ShardPartitions data, List<Integer> splits) {
+        return splits.stream().filter(s -> data.of(s) != null).mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The metrics over every shard's scores of the {@code wanted} splits (one array per shard, one
+     * row set per split), taken as one set: a split's keys follow the images of the splits before it.
+     */
+    static ClassificationMetrics metrics(ShardPartitions data, int[] wanted, List<ScoreRows[]> parts, int numClasses) {
+        int[] offsets = new int[wanted.length];
+        for (int i = 1; i < wanted.length; i++) {
+            offsets[i] = offsets[i - 1] + data.of(wanted[i - 1]).total();
+        }
+        List<ScoreRows> all = new ArrayList<>();
+        for (ScoreRows[] p : parts) {
+            for (int i = 0; i < wanted.length; i++) {
+                all.add(p[i].shifted(offsets[i]));
+            }
+        }
+        return ScoreRows.metrics(all, numClasses);
+    }
+
+    /**
+     * The scores of the shard's images of each of {@code splits} under the given weights (all
+     * tensors, packed); one row set per split, empty where the shard holds none of it.
+     */
+    static ScoreRows[] score(Model model, ShardData shard, int[] splits, float[] tensors, int batchSize) {
+        ScoreRows[] out = new ScoreRows[splits.length];
+        ShardData.Part[] parts = new ShardData.Part[splits.length];
+        for (int i = 0; i < splits.length; i++) {
+            parts[i] = shard.part(splits[i]);
+            out[i] = new ScoreRows(new int[0], new int[0], new float[0][]);
+        }
+        if (java.util.Arrays.stream(parts).allMatch(p -> p == null)) {
+            return out;
+        }
+        Autograd.disableOnThisThread();
+        Network net = model.network();
+        try (Weights w = Weights.fromHost(net, model.layout().unpack(tensors), Devices.forCurrentTask(model.device()))) {
+            for (int i = 0; i < splits.length; i++) {
+                if (parts[i] != null) {
+                    out[i] = scores(w, parts[i], batchSize);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A shard's images of one split scored in batches of {@code batchSize} from its first image: the
+     * single process's {@link Evaluator} code on the same batches when one shard holds the whole split.
+     */
+    static ScoreRows scores(Weights w, ShardData.Part part, int batchSize) {
+        int[] labels = new int[part.images().size()];
+        for (int k = 0; k < labels.length; k++) {
+            labels[k] = part.images().label(k);
+        }
+        return new ScoreRows(part.keys(), labels, Evaluator.probabilities(w, part.images(), batchSize));
     }
 
     private static String names(int[] splits) {

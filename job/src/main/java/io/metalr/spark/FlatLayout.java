@@ -60,6 +60,11 @@ public final class FlatLayout implements Serializable {
         return out;
     }
 
+    /** Where tensor {@code index} starts in a packed vector; {@code offset(names().size())} is {@link #total()}. */
+    public int offset(int index) {
+        return offsets[index];
+    }
+
     /** Tensor {@code index}'s values inside {@code flat}, without a copy. */
     public java.nio.FloatBuffer view(float[] flat, int index) {
         return java.nio.FloatBuffer.wrap(flat, offsets[index], offsets[index + 1] - offsets[index]);

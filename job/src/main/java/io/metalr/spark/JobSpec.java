@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Everything an executor needs to rebuild the run's network, optimizer and step, shipped with the
- * task closure (what changes per step travels in {@link StepInput}).
+ * task closure (what changes per step travels in {@link ResidentProtocol}).
  *
  * @param runId distinguishes the model replicas of different runs in one executor JVM
  * @param groupPatterns empty for {@code groups.mode = auto}

@@ -96,9 +96,9 @@ final class ModelState implements AutoCloseable {
     }
 
     /** Everything needed to put another copy at this version. */
-    StepInput.FullState snapshot() {
+    FullState snapshot() {
         Map<String, float[]> state = opt.stateToHost();
-        return new StepInput.FullState(version, spec.all().pack(weights.toHost()), new LinkedHashMap<>(state),
+        return new FullState(version, spec.all().pack(weights.toHost()), new LinkedHashMap<>(state),
                 shapes(state), opt.step());
     }
 
@@ -109,7 +109,7 @@ final class ModelState implements AutoCloseable {
         return shapes;
     }
 
-    void restore(StepInput.FullState s) {
+    void restore(FullState s) {
         List<String> names = spec.all().names();
         for (int i = 0; i < names.size(); i++) {
             weights.get(names.get(i)).set(spec.all().view(s.tensors(), i));

@@ -45,6 +45,9 @@ public final class ShardPartitions implements AutoCloseable {
     private interface Source {
         <R> JavaRDD<R> run(ShardTask<R> task, R missing);
 
+        /** One barrier task per shard, all running at once; the task gets null when the shard's data is not in its JVM. */
+        <R> JavaRDD<R> barrier(ShardTask<R> task);
+
         /** Rebuilds what some task found missing; false when this source cannot. */
         boolean refresh(Consumer<String> log);
 
@@ -108,6 +111,11 @@ public final class ShardPartitions implements AutoCloseable {
                     }
                     return out.iterator();
                 });
+            }
+
+            @Override
+            public <R> JavaRDD<R> barrier(ShardTask<R> task) {
+                return barrierStage(data, it -> task.apply(it.next()));
             }
 
             @Override
@@ -188,6 +196,28 @@ public final class ShardPartitions implements AutoCloseable {
                 : ShardData.part(set, shards.indices(s), set.name() + "/shard" + s);
     }
 
+    /** What a barrier task computes from its partition. */
+    private interface PartitionTask<T, R> extends Serializable {
+        R apply(java.util.Iterator<T> partition) throws Exception;
+    }
+
+    /** One barrier task per partition of {@code rdd}, one result each (Spark's barrier mode has no Java API). */
+    private static <T, R> JavaRDD<R> barrierStage(JavaRDD<T> rdd, PartitionTask<T, R> task) {
+        scala.Function1<scala.collection.Iterator<T>, scala.collection.Iterator<R>> f =
+                (scala.Function1<scala.collection.Iterator<T>, scala.collection.Iterator<R>> & Serializable) it -> {
+                    try {
+                        R r = task.apply(scala.jdk.javaapi.CollectionConverters.asJava(it));
+                        return scala.jdk.javaapi.CollectionConverters.asScala(java.util.Collections.singletonList(r).iterator());
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                };
+        scala.reflect.ClassTag<R> tag = scala.reflect.ClassTag$.MODULE$.apply(Object.class);
+        return new JavaRDD<>(rdd.rdd().barrier().mapPartitions(f, false, tag), tag);
+    }
+
     /** The stores' partitions: the load's persisted handles, a partition per shard. */
     private static final class StoreSource implements Source {
         private final JavaSparkContext sc;
@@ -216,6 +246,16 @@ public final class ShardPartitions implements AutoCloseable {
                 }
                 ShardData d = v.shard(hs);
                 return java.util.Collections.singletonList(d == null ? missing : task.apply(d)).iterator();
+            });
+        }
+
+        @Override
+        public <R> JavaRDD<R> barrier(ShardTask<R> task) {
+            StoreShards v = view;
+            return barrierStage(handles, it -> {
+                List<StoreHandle> hs = new ArrayList<>();
+                it.forEachRemaining(hs::add);
+                return task.apply(hs.isEmpty() ? null : v.shard(hs));
             });
         }
 
@@ -264,6 +304,14 @@ public final class ShardPartitions implements AutoCloseable {
 
     <R> JavaRDD<R> run(ShardTask<R> task, R missing) {
         return source.run(task, missing);
+    }
+
+    /**
+     * Runs {@code task} as one Spark barrier stage, a task per shard, all at once (the training
+     * stage, {@link ResidentStage}); a task whose shard's data is not in its JVM gets null.
+     */
+    <R> JavaRDD<R> barrier(ShardTask<R> task) {
+        return source.barrier(task);
     }
 
     boolean refresh(Consumer<String> log) {

@@ -82,6 +82,11 @@ class ClusterRunTest {
         });
         assertTrue(killed[0] > 0, "an executor JVM was killed");
         assertSame(onLocal, disturbed);
+        // the restarted stage's tasks released their replicas, on the replaced executor as on the other
+        Map<String, Integer> live = new java.util.TreeMap<>(EveryExecutor.call(sc, ShardReplica::live));
+        live.remove("driver");
+        assertEquals(2, live.size(), "both executors answered: " + live);
+        live.forEach((executor, n) -> assertEquals(0, n, "replicas left on executor " + executor + ": " + live));
     }
 
     /** Same rates and weights, within 1e-6 of each tensor's scale (bitwise where the threads agree). */

@@ -37,6 +37,19 @@ import java.util.List;
  */
 class DistributedEquivalenceTest {
 
+    /** Four shards need four task slots at once (the training stage is one barrier stage). */
+    private static org.apache.spark.sql.SparkSession spark;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void fourSlots() {
+        spark = io.metalr.TestSpark.replacing("local[4]", "metalr-distributed-equivalence");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void sharedSessionAgain() {
+        io.metalr.TestSpark.stop(spark);
+    }
+
     private static final int SHARDS = 2;
     private static final int BATCH = 8;
     private static final int STEPS = 20;
@@ -80,7 +93,7 @@ class DistributedEquivalenceTest {
         double[] lr = setup.plan().initialLr().clone();
         boolean moved = false;
         try (SparkEngine engine = new SparkEngine(cfg, setup, MetaMode.GLOBAL, shardCount, io.metalr.TestSpark.context(),
-                train, val, null, s -> { }, false);
+                train, val, null, s -> { });
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
             for (int step = 0; step < CHECKED_STEPS; step++) {
                 StepEngine.ModelSnapshot before = engine.snapshot();
@@ -135,11 +148,11 @@ class DistributedEquivalenceTest {
         StepEngine.StepRequest first = new StepEngine.StepRequest(0, 0, 0, lr, true);
         GroupSums a, b;
         try (SparkEngine e = new SparkEngine(exact, setup, MetaMode.GLOBAL, SHARDS, io.metalr.TestSpark.context(), train,
-                val, null, s -> { }, false)) {
+                val, null, s -> { })) {
             a = e.compute(first).sums();
         }
         try (SparkEngine e = new SparkEngine(estimator, setup, MetaMode.GLOBAL, SHARDS, io.metalr.TestSpark.context(), train,
-                val, null, s -> { }, false)) {
+                val, null, s -> { })) {
             b = e.compute(first).sums();
         }
         for (int j = 0; j < lr.length; j++) {
@@ -160,30 +173,6 @@ class DistributedEquivalenceTest {
         Trainer.Outcome global = new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, 1, s -> { }).fit(io.metalr.TestSpark.context(), train, val, null, null);
         assertEquals(java.util.Arrays.toString(global.finalLr()), java.util.Arrays.toString(local.finalLr()));
         global.bestWeights().forEach((name, v) -> assertClose(name, v, local.bestWeights().get(name)));
-    }
-
-    /**
-     * Executors keep their own model copies and apply each step's update themselves; a run whose
-     * copies instead receive the driver's whole state every round must end bitwise the same. Covers
-     * updates from the lookahead round's direction, from a broadcast gradient (steps without a
-     * lookahead round: meta.every = 2, local mode) and both lookahead directions.
-     */
-    @ParameterizedTest(name = "{0} mode, meta.direction = {1}, meta.every = {2}")
-    @org.junit.jupiter.params.provider.CsvSource({"GLOBAL, sgd, 1", "GLOBAL, optimizer, 1", "GLOBAL, optimizer, 2", "LOCAL, sgd, 1"})
-    void executorCopiesStayEqualToTheDriversState(MetaMode mode, String direction, int every) {
-        JobConfig cfg = JobConfig.of(cfg(direction, SHARDS).raw().withValue("meta.every",
-                com.typesafe.config.ConfigValueFactory.fromAnyRef(every)).withValue("train.epochs",
-                com.typesafe.config.ConfigValueFactory.fromAnyRef(1)));
-        RunSetup setup = RunSetup.from(cfg, 1, 3);
-        ImageSet train = SyntheticImages.generate("blobs", 3, SHARDS * BATCH * 8, 1, 12, 5);
-        ImageSet val = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
-        Trainer.Outcome incremental = new DistributedTrainer(cfg, setup, mode, SHARDS, s -> { })
-                .fit(io.metalr.TestSpark.context(), train, val, null, null);
-        Trainer.Outcome full = new DistributedTrainer(cfg, setup, mode, SHARDS, s -> { }).withFullStateEveryRound()
-                .fit(io.metalr.TestSpark.context(), train, val, null, null);
-        assertEquals(java.util.Arrays.toString(full.finalLr()), java.util.Arrays.toString(incremental.finalLr()));
-        full.bestWeights().forEach((name, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(v,
-                incremental.bestWeights().get(name), name));
     }
 
     private static void assertNear(String what, double expected, double actual, double rel, double abs) {

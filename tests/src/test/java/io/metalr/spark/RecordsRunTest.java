@@ -88,7 +88,7 @@ public class RecordsRunTest {
         RunSetup setup = RunSetup.from(cfg, d.channels(), d.numClasses());
         StepEngine engine = shards == 0 ? new InProcessEngine(cfg, setup, Device.cpu(), d.train(), d.val(), d.test())
                 : new SparkEngine(cfg, setup, MetaMode.GLOBAL, shards, TestSpark.context(), d.train(), d.val(), d.test(),
-                        s -> { }, false);
+                        s -> { });
         return run(cfg, setup, engine);
     }
 
@@ -98,7 +98,7 @@ public class RecordsRunTest {
         RunSetup setup = RunSetup.from(cfg, data.channels(), data.numClasses());
         String key = data.loaded().dataKey();
         Run r = run(cfg, setup, new SparkEngine(cfg, setup, MetaMode.GLOBAL, data.partitions(), TestSpark.context(),
-                s -> { }, false));
+                s -> { }));
         assertTrue(LocalStores.keys().stream().noneMatch(k -> k.dataKey().equals(key)), "the run released its stores");
         return r;
     }

@@ -60,7 +60,7 @@ class RunningVarianceTest {
         long seed = cfg.integer("train.seed");
         Map<String, float[]> driver;
         try (SparkEngine engine = new SparkEngine(cfg, setup, MetaMode.GLOBAL, 2, TestSpark.context(), train, val, null,
-                s -> { }, false)) {
+                s -> { })) {
             assertEquals(1, new FitLoop(cfg, setup, engine, List.of(), null, null, s -> { }).run().steps());
             driver = engine.weights();
         }

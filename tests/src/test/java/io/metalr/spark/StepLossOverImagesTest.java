@@ -45,7 +45,7 @@ class StepLossOverImagesTest {
 
         List<StepReport> steps = new ArrayList<>();
         try (SparkEngine engine = new SparkEngine(cfg, setup, MetaMode.GLOBAL, 2, TestSpark.context(), train, val, null,
-                s -> { }, false)) {
+                s -> { })) {
             new FitLoop(cfg, setup, engine, List.of((r, t) -> steps.add(r)), null, null, s -> { }).run();
         }
         StepReport first = steps.get(0);
