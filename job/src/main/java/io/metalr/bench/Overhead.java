@@ -18,6 +18,11 @@ record Overhead(double sparkMs, double oneProcessMs) {
         }
     }
 
+    /** The overhead of a distributed run's steps over the same step's median in one process. */
+    static Overhead of(SparkSteps spark, double oneProcessMs) {
+        return new Overhead(spark.ms(), oneProcessMs);
+    }
+
     /** What Spark adds to a step, in ms (negative when the Spark step was the faster). */
     double ms() {
         return sparkMs - oneProcessMs;

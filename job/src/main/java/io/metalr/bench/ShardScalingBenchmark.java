@@ -78,7 +78,7 @@ final class ShardScalingBenchmark {
                 spark = SparkSteps.of(SparkBenchmark.sparkRun(sc, cfg, setup, train, val, n), SparkBenchmark.WARM_UP);
                 cluster.stopSession();
             }
-            Overhead o = new Overhead(spark.ms(), oneProcess);
+            Overhead o = Overhead.of(spark, oneProcess);
             double floorMs = oneShardMs * Math.ceil(n / (double) cores);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("bench", "spark");

@@ -129,7 +129,7 @@ public final class SparkBenchmark {
         // the two tasks share this JVM's cores, as SparkSessions arranges for local masters
         ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, cores / SHARDS));
         SparkSteps spark = SparkSteps.of(sparkRun(sc, cfg, setup, train, valSet(c.channels()), SHARDS), WARM_UP);
-        Overhead o = new Overhead(spark.ms(), oneProcess);
+        Overhead o = Overhead.of(spark, oneProcess);
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("bench", "spark");
