@@ -43,7 +43,7 @@ record Overhead(double sparkMs, double oneProcessMs) {
 
     /**
      * The overhead split into a fixed part per step and a part per MB moved: the least-squares line
-     * through (MB moved per step, overhead ms) of networks of different payload.
+     * through (MB of payload per step, overhead ms) of networks of different payload.
      *
      * @param fixedMs the intercept: overhead per step at zero payload
      * @param msPerMb the slope

@@ -24,9 +24,9 @@ import java.util.Map;
  * the step in one process (the engine alone, global batch 2 x 32, all cores) and then the same step
  * on Spark local[2] with 2 shards of 32 (global meta mode, the cores split between the two tasks),
  * at 64 px, in this one JVM: {@link Overhead} from the two medians, and the bytes each step moves.
- * Three networks of clearly different payload (reference_cnn ~1.6 kB of parameters, small_resnet
- * ~0.3 MB, ResNet-18 ~45 MB) split the overhead into a fixed part per step and a part per MB moved
- * ({@link Overhead.Line}).
+ * Three networks of clearly different payload (the gradient of reference_cnn is ~2 kB, small_resnet's
+ * ~0.3 MB, ResNet-18's ~45 MB) split the overhead into a fixed part per step and a part per MB of
+ * gradient ({@link Overhead.Line}).
  *
  * <p>{@code --shards 1,2,4} runs {@link ShardScalingBenchmark} instead: a standalone cluster per
  * shard count. {@code --steps N} (default {@value #DEFAULT_STEPS}, the first {@value #WARM_UP} not
@@ -87,12 +87,12 @@ public final class SparkBenchmark {
                 }
                 Map<String, Object> r = measure(sc, c, opt.stepsOr(DEFAULT_STEPS));
                 BenchOutput.emit(r);
-                for (String k : List.of("one_process_ms", "spark_ms", "overhead_ms", "overhead_share", "driver_mb_per_step",
-                        "executor_bytes_per_step")) {
+                for (String k : List.of("one_process_ms", "spark_ms", "overhead_ms", "overhead_share", "gradient_mb",
+                        "driver_mb_per_step", "executor_bytes_per_step")) {
                     summary.put(k + "_" + c.key(), r.get(k));
                 }
                 fitted.add(c.key());
-                points.add(new double[] {(double) r.get("driver_mb_per_step"), (double) r.get("overhead_ms")});
+                points.add(new double[] {(double) r.get("gradient_mb"), (double) r.get("overhead_ms")});
             }
         } finally {
             sc.stop();
@@ -107,7 +107,8 @@ public final class SparkBenchmark {
                     points.stream().mapToDouble(p -> p[1]).toArray());
             summary.put("fixed_ms_per_step", BenchOutput.round(line.fixedMs()));
             summary.put("ms_per_mb", BenchOutput.round(line.msPerMb()));
-            summary.put("fit", "least squares of overhead_ms on driver_mb_per_step (MB = 10^6 bytes) over " + fitted);
+            summary.put("fit", "least squares of overhead_ms on gradient_mb (a shard's gradient: the trainable"
+                    + " parameters x 4 bytes, MB = 10^6 bytes) over " + fitted);
         }
         if (summary.containsKey("overhead_share_resnet18") && summary.containsKey("overhead_ms_small")) {
             summary.put("target_overhead_share_resnet18_max", RESNET18_SHARE_MAX);
@@ -140,6 +141,7 @@ public final class SparkBenchmark {
         r.put("batch_per_shard", PER_SHARD);
         r.put("global_batch", SHARDS * PER_SHARD);
         r.put("steps_timed", spark.timed());
+        r.put("gradient_mb", BenchOutput.round(gradientMb(setup)));
         r.put("one_process_ms", BenchOutput.round(oneProcess));
         r.put("spark_ms", BenchOutput.round(spark.ms()));
         r.put("overhead_ms", BenchOutput.round(o.ms()));
@@ -152,6 +154,15 @@ public final class SparkBenchmark {
         r.put("engine_compute_ms", BenchOutput.round(spark.computeMs()));
         r.put("wall_minus_engine_compute_ms", BenchOutput.round(spark.ms() - spark.computeMs()));
         return r;
+    }
+
+    /**
+     * The payload of one shard's gradient in MB (10^6 bytes): what grows with the network whatever
+     * the engine does with it (the bytes through the driver may not, once executors reduce among
+     * themselves), so the per-MB part is fitted against it.
+     */
+    static double gradientMb(RunSetup setup) {
+        return setup.groups().all().stream().mapToLong(g -> g.size()).sum() * 4 / 1e6;
     }
 
     /** A MetaLR run of one epoch, {@code perShard} images a shard, no augmentation, the loss selects. */
