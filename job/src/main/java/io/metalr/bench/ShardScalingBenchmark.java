@@ -129,7 +129,7 @@ final class ShardScalingBenchmark {
     private static LocalCluster.Settings settings(int n) throws java.io.IOException {
         List<String> flags = new ArrayList<>(LocalCluster.DJL_FLAGS);
         flags.add("-Dai.djl.pytorch.num_threads=1"); // one core per executor
-        return new LocalCluster.Settings(LocalCluster.jvmClasspath(), n, (n * EXECUTOR_MEMORY_GB + 1) + "g", n, EXECUTOR_MEMORY_GB + "g", flags,
-                MallocEnv.read());
+        return new LocalCluster.Settings(LocalCluster.jvmClasspath(), n, (n * EXECUTOR_MEMORY_GB + 1) + "g", n,
+                EXECUTOR_MEMORY_GB + "g", flags, MallocEnv.read());
     }
 }

@@ -12,8 +12,8 @@ import java.util.List;
  */
 record SparkBenchOptions(String only, int steps, List<Integer> shards) {
 
-    static final String USAGE = "usage: submit/bench.sh spark [--only tiny|small|resnet18] [--steps N] [--shards 1,2,4]";
-    static final List<String> CASES = List.of("tiny", "small", "resnet18");
+    static final String USAGE = "usage: submit/bench.sh spark [--only " + String.join("|", SparkBenchmark.caseKeys())
+            + "] [--steps N] [--shards 1,2,4]";
 
     SparkBenchOptions {
         shards = List.copyOf(shards);
@@ -34,8 +34,9 @@ record SparkBenchOptions(String only, int steps, List<Integer> shards) {
             String value = args[++i];
             switch (key) {
                 case "--only" -> {
-                    if (!CASES.contains(value)) {
-                        throw new IllegalArgumentException("--only " + value + ": the cases are " + CASES);
+                    List<String> cases = SparkBenchmark.caseKeys();
+                    if (!cases.contains(value)) {
+                        throw new IllegalArgumentException("--only " + value + ": the cases are " + cases);
                     }
                     only = value;
                 }

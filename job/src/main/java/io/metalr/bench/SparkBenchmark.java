@@ -52,6 +52,11 @@ public final class SparkBenchmark {
 
     private SparkBenchmark() {}
 
+    /** The local cases' names, in order of payload. */
+    static List<String> caseKeys() {
+        return CASES.stream().map(Case::key).toList();
+    }
+
     public static void main(String[] args) throws Exception {
         SparkBenchOptions opt;
         try {
