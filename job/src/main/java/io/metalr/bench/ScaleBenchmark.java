@@ -73,7 +73,7 @@ public final class ScaleBenchmark {
 
         LocalCluster.Settings settings = new LocalCluster.Settings(LocalCluster.jvmClasspath(), 2,
                 opt.getOrDefault("worker-memory", "7g"), SHARDS, opt.getOrDefault("executor-memory", "3g"),
-                LocalCluster.DJL_FLAGS, mallocEnv());
+                LocalCluster.DJL_FLAGS, MallocEnv.read());
         Map<String, Object> summary = BenchOutput.summary("scale");
         try (LocalCluster cluster = LocalCluster.start(settings)) {
             Path set = ScaleData.folder(root, n, size);
@@ -153,22 +153,6 @@ public final class ScaleBenchmark {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = JSON.readValue(out.toFile(), Map.class);
         return m;
-    }
-
-    /** submit/malloc.env's settings (under the working directory), which executors running libtorch get. */
-    private static Map<String, String> mallocEnv() throws IOException {
-        Map<String, String> env = new LinkedHashMap<>();
-        Path f = Paths.get("submit", "malloc.env");
-        if (Files.isRegularFile(f)) {
-            for (String line : Files.readAllLines(f)) {
-                String l = line.strip();
-                int eq = l.indexOf('=');
-                if (!l.isEmpty() && !l.startsWith("#") && eq > 0) {
-                    env.put(l.substring(0, eq), l.substring(eq + 1));
-                }
-            }
-        }
-        return env;
     }
 
     private static Map<String, String> options(String[] args) {

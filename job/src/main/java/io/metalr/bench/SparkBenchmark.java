@@ -1,135 +1,197 @@
 package io.metalr.bench;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import com.typesafe.config.ConfigFactory;
 
+import io.metalr.cli.ExitCodes;
 import io.metalr.config.JobConfig;
-import io.metalr.data.Batch;
-import io.metalr.data.BatchOrder;
 import io.metalr.data.ImageSet;
 import io.metalr.data.SyntheticImages;
-import io.metalr.nn.Weights;
-import io.metalr.optim.Adam;
 import io.metalr.spark.DistributedTrainer;
 import io.metalr.spark.MetaMode;
 import io.metalr.spark.SparkSessions;
 import io.metalr.train.RunSetup;
-import io.metalr.train.TrainStep;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code submit/bench.sh spark}: a MetaLR step in one process (the engine alone, global batch
- * 2 x 32) against the same step on Spark local[2] with 2 shards of 32 (global meta mode), for the
- * small network and ResNet-18 at 64 px. Reports the Spark step's overhead: wall time outside DJL
- * compute (the slowest shard per round plus the driver's update), in ms and as a share of the
- * step, and the bytes each step moves.
+ * {@code submit/bench.sh spark}: the overhead a user pays to run a MetaLR step on Spark. Per case,
+ * the step in one process (the engine alone, global batch 2 x 32, all cores) and then the same step
+ * on Spark local[2] with 2 shards of 32 (global meta mode, the cores split between the two tasks),
+ * at 64 px, in this one JVM: {@link Overhead} from the two medians, and the bytes each step moves.
+ * Three networks of clearly different payload (the gradient of reference_cnn is ~2 kB, small_resnet's
+ * ~0.3 MB, ResNet-18's ~45 MB) split the overhead into a fixed part per step and a part per MB of
+ * gradient ({@link Overhead.Line}).
+ *
+ * <p>{@code --shards 1,2,4} runs {@link ShardScalingBenchmark} instead: a standalone cluster per
+ * shard count. {@code --steps N} (default {@value #DEFAULT_STEPS}, the first {@value #WARM_UP} not
+ * timed) and {@code --only CASE} make short runs.
  */
 public final class SparkBenchmark {
 
+    static final int WARM_UP = 2;
+    static final int DEFAULT_STEPS = 18;
+    static final int PER_SHARD = 32;
+    static final int IMAGE_SIZE = 64;
+    private static final int SHARDS = 2;
+    private static final int CLASSES = 4;
+    /** The targets for the local[2] cases. */
+    private static final double RESNET18_SHARE_MAX = 0.10;
+    private static final double SMALL_OVERHEAD_MS_MAX = 20;
+
+    /** A network measured locally: the name in the output, the model, its input channels. */
+    private record Case(String key, String model, int channels) {}
+
+    private static final List<Case> CASES = List.of(new Case("tiny", "reference_cnn", 1),
+            new Case("small", "small_resnet", 1), new Case("resnet18", "resnet18", 3));
+
+    private SparkBenchmark() {}
+
+    /** The local cases' names, in order of payload. */
+    static List<String> caseKeys() {
+        return CASES.stream().map(Case::key).toList();
+    }
+
     public static void main(String[] args) throws Exception {
-        List<String> argv = Arrays.asList(args);
-        String only = argv.contains("--only") ? argv.get(argv.indexOf("--only") + 1) : null;
-        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("metalr-bench-spark")
+        SparkBenchOptions opt;
+        try {
+            opt = SparkBenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(ExitCodes.BAD_CONFIG);
+            return;
+        }
+        if (opt.shards().isEmpty()) {
+            local(opt);
+        } else {
+            ShardScalingBenchmark.run(opt);
+        }
+    }
+
+    private static void local(SparkBenchOptions opt) throws Exception {
+        SparkConf conf = new SparkConf().setMaster("local[" + SHARDS + "]").setAppName("metalr-bench-spark")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1");
         SparkSessions.tuning(conf).forEach(conf::set);
         JavaSparkContext sc = new JavaSparkContext(conf);
         ai.djl.engine.Engine.getInstance();
         Map<String, Object> summary = BenchOutput.summary("spark");
+        summary.put("mode", "local[" + SHARDS + "]");
         summary.put("gc", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).toList().toString());
+        List<String> fitted = new ArrayList<>();
+        List<double[]> points = new ArrayList<>();
         try {
-            for (String[] c : new String[][] {{"small", "small_resnet", "1"}, {"resnet18", "resnet18", "3"}}) {
-                if (only != null && !only.equals(c[0])) {
+            for (Case c : CASES) {
+                if (opt.only() != null && !opt.only().equals(c.key())) {
                     continue;
                 }
-                Map<String, Object> r = measure(sc, c[0], c[1], Integer.parseInt(c[2]));
+                Map<String, Object> r = measure(sc, c, opt.stepsOr(DEFAULT_STEPS));
                 BenchOutput.emit(r);
-                summary.put("one_process_ms_" + c[0], r.get("one_process_ms"));
-                summary.put("spark_ms_" + c[0], r.get("spark_ms"));
-                summary.put("overhead_ms_" + c[0], r.get("overhead_ms"));
-                summary.put("overhead_share_" + c[0], r.get("overhead_share"));
-                summary.put("bytes_per_step_" + c[0], r.get("bytes_per_step"));
+                for (String k : List.of("one_process_ms", "spark_ms", "overhead_ms", "overhead_share", "gradient_mb",
+                        "driver_mb_per_step", "executor_bytes_per_step")) {
+                    summary.put(k + "_" + c.key(), r.get(k));
+                }
+                fitted.add(c.key());
+                points.add(new double[] {(double) r.get("gradient_mb"), (double) r.get("overhead_ms")});
             }
         } finally {
             sc.stop();
         }
+        summary.put("overhead_definition", "overhead_ms = spark_ms - one_process_ms, medians of the same step on the same"
+                + " global batch and cores; overhead_share = overhead_ms / spark_ms");
+        if (summary.containsKey("overhead_ms_tiny")) {
+            summary.put("fixed_ms_near_zero_payload", summary.get("overhead_ms_tiny"));
+        }
+        if (points.size() >= 2) {
+            Overhead.Line line = Overhead.Line.fit(points.stream().mapToDouble(p -> p[0]).toArray(),
+                    points.stream().mapToDouble(p -> p[1]).toArray());
+            summary.put("fixed_ms_per_step", BenchOutput.round(line.fixedMs()));
+            summary.put("ms_per_mb", BenchOutput.round(line.msPerMb()));
+            summary.put("fit", "least squares of overhead_ms on gradient_mb (a shard's gradient: the trainable"
+                    + " parameters x 4 bytes, MB = 10^6 bytes) over " + fitted);
+        }
+        if (summary.containsKey("overhead_share_resnet18") && summary.containsKey("overhead_ms_small")) {
+            summary.put("target_overhead_share_resnet18_max", RESNET18_SHARE_MAX);
+            summary.put("target_overhead_ms_small_max", SMALL_OVERHEAD_MS_MAX);
+            summary.put("targets_met", (double) summary.get("overhead_share_resnet18") <= RESNET18_SHARE_MAX
+                    && (double) summary.get("overhead_ms_small") <= SMALL_OVERHEAD_MS_MAX);
+        }
         BenchOutput.emit(summary);
     }
 
-    private static Map<String, Object> measure(JavaSparkContext sc, String key, String model, int channels) {
-        int shards = 2;
-        int perShard = 32;
-        int steps = 16;
-        JobConfig cfg = JobConfig.of(ConfigFactory.parseString(String.join("\n",
-                "model.name = " + model, "strategy = metalr", "train.epochs = 1", "train.batch_size = " + perShard,
-                "train.log_every = 0", "train.select_metric = loss", "meta.hold_head_epochs = 0", "data.augment.enabled = false")));
-        ImageSet train = SyntheticImages.generate("stripes", 4, shards * perShard * (steps + 2), channels, 64, 3);
-        ImageSet val = SyntheticImages.generate("stripes", 4, 16, channels, 64, 4);
-        RunSetup setup = RunSetup.from(cfg, channels, 4);
+    private static Map<String, Object> measure(JavaSparkContext sc, Case c, int steps) {
+        JobConfig cfg = config(c.model());
+        ImageSet train = trainSet(SHARDS, c.channels(), steps);
+        RunSetup setup = RunSetup.from(cfg, c.channels(), CLASSES);
 
         int cores = Runtime.getRuntime().availableProcessors();
         ai.djl.pytorch.jni.JniUtils.setNumThreads(cores);
-        double oneProcess = oneProcessMs(cfg, setup, train, shards * perShard, steps);
+        double oneProcess = OneProcessStep.medianMs(cfg, setup, train, SHARDS * PER_SHARD, steps, WARM_UP);
         // the two tasks share this JVM's cores, as SparkSessions arranges for local masters
-        ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, cores / shards));
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, cores / SHARDS));
+        SparkSteps spark = SparkSteps.of(sparkRun(sc, cfg, setup, train, valSet(c.channels()), SHARDS), WARM_UP);
+        Overhead o = Overhead.of(spark, oneProcess);
 
-        List<double[]> spark = new ArrayList<>();
-        long[] bytes = {0};
-        new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, shards, s -> { }).fit(sc, train, val, null, step -> {
-            spark.add(new double[] {step.seconds() * 1000, step.computeSeconds() * 1000});
-            bytes[0] = step.bytesMoved();
-        });
-        // the first two steps warm up replicas and JIT
-        List<double[]> timed = spark.subList(2, spark.size());
-        double sparkMs = BenchOutput.median(timed.stream().mapToDouble(v -> v[0]).toArray());
-        double overheadMs = BenchOutput.median(timed.stream().mapToDouble(v -> v[0] - v[1]).toArray());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("bench", "spark");
-        r.put("case", key);
-        r.put("model", model);
-        r.put("input", channels + "x64x64");
-        r.put("shards", shards);
-        r.put("batch_per_shard", perShard);
-        r.put("steps_timed", timed.size());
+        r.put("case", c.key());
+        r.put("model", c.model());
+        r.put("input", c.channels() + "x" + IMAGE_SIZE + "x" + IMAGE_SIZE);
+        r.put("shards", SHARDS);
+        r.put("batch_per_shard", PER_SHARD);
+        r.put("global_batch", SHARDS * PER_SHARD);
+        r.put("steps_timed", spark.timed());
+        r.put("gradient_mb", BenchOutput.round(gradientMb(setup)));
         r.put("one_process_ms", BenchOutput.round(oneProcess));
-        r.put("spark_ms", BenchOutput.round(sparkMs));
-        r.put("overhead_ms", BenchOutput.round(overheadMs));
-        r.put("overhead_share", BenchOutput.round(overheadMs / sparkMs));
-        r.put("bytes_per_step", bytes[0]);
+        r.put("spark_ms", BenchOutput.round(spark.ms()));
+        r.put("overhead_ms", BenchOutput.round(o.ms()));
+        r.put("overhead_share", BenchOutput.round(o.share()));
+        r.put("driver_bytes_per_step", Math.round(spark.driverBytes()));
+        r.put("driver_mb_per_step", BenchOutput.round(spark.driverMb()));
+        r.put("executor_bytes_per_step", Math.round(spark.executorBytes()));
+        // the engine's own split, kept for diagnosis only: its "compute" includes host copies,
+        // packing and the driver's update, so wall minus it understates what the user pays
+        r.put("engine_compute_ms", BenchOutput.round(spark.computeMs()));
+        r.put("wall_minus_engine_compute_ms", BenchOutput.round(spark.ms() - spark.computeMs()));
         return r;
     }
 
-    /** The engine alone: MetaLR steps over the same global batch, median after two warm-up steps. */
-    private static double oneProcessMs(JobConfig cfg, RunSetup setup, ImageSet train, int batch, int steps) {
-        double[] ms = new double[steps - 2];
-        try (Weights w = Weights.fromHost(setup.net(), setup.initial(), Device.cpu());
-                Adam adam = new Adam(w.manager(), 0.9, 0.999, 1e-8, 1e-4, false);
-                TrainStep step = new TrainStep(w, setup.groups(), adam, cfg.meta(), setup.plan(), false)) {
-            for (int s = 0; s < steps; s++) {
-                long t0 = System.nanoTime();
-                try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-                    Batch b = train.batch(m, BatchOrder.metaBatch(train.size(), batch, 1, 0, s));
-                    Batch mb = train.batch(m, BatchOrder.metaBatch(train.size(), batch, 2, 0, s));
-                    step.run(b, mb, 0, s);
-                }
-                if (s >= 2) {
-                    ms[s - 2] = (System.nanoTime() - t0) / 1e6;
-                }
-            }
-        }
-        return BenchOutput.median(ms);
+    /**
+     * The payload of one shard's gradient in MB (10^6 bytes): what grows with the network whatever
+     * the engine does with it (the bytes through the driver may not, once executors reduce among
+     * themselves), so the per-MB part is fitted against it.
+     */
+    static double gradientMb(RunSetup setup) {
+        return setup.groups().all().stream().mapToLong(g -> g.size()).sum() * 4 / 1e6;
     }
 
+    /** A MetaLR run of one epoch, {@code perShard} images a shard, no augmentation, the loss selects. */
+    static JobConfig config(String model) {
+        return JobConfig.of(ConfigFactory.parseString(String.join("\n", "device = cpu",
+                "model.name = " + model, "strategy = metalr", "train.epochs = 1", "train.batch_size = " + PER_SHARD,
+                "train.log_every = 0", "train.select_metric = loss", "meta.hold_head_epochs = 0",
+                "data.augment.enabled = false")));
+    }
 
+    /** Exactly {@code steps} steps of {@code shards} x {@value #PER_SHARD} images in one epoch. */
+    static ImageSet trainSet(int shards, int channels, int steps) {
+        return SyntheticImages.generate("stripes", CLASSES, shards * PER_SHARD * steps, channels, IMAGE_SIZE, 3);
+    }
 
+    static ImageSet valSet(int channels) {
+        return SyntheticImages.generate("stripes", CLASSES, 16, channels, IMAGE_SIZE, 4);
+    }
+
+    /** Every step of a distributed run, in order. */
+    static List<DistributedTrainer.Step> sparkRun(JavaSparkContext sc, JobConfig cfg, RunSetup setup, ImageSet train,
+            ImageSet val, int shards) {
+        List<DistributedTrainer.Step> steps = new ArrayList<>();
+        new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, shards, s -> { }).fit(sc, train, val, null, steps::add);
+        return steps;
+    }
 }
