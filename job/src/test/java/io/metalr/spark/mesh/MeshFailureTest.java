@@ -1,7 +1,6 @@
 package io.metalr.spark.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -62,12 +61,14 @@ class MeshFailureTest {
     @Test
     void aFailedMeshIsClosedAndRefusesFurtherCalls() {
         try (Meshes m = Meshes.join(2, 1_000)) {
-            PeerMesh rank0 = m.ranks.get(0);
-            assertThrows(MeshException.class, () -> rank0.allSum(new double[1])); // rank 1 never answers
-            MeshException e = assertThrows(MeshException.class, () -> rank0.allSum(new double[1]));
+            // rank 1 does not call: rank 0 times out
+            List<Future<Object>> fs = m.start((r, mesh) -> r == 0 ? mesh.allSum(new double[1]) : null);
+            assertInstanceOf(MeshException.class, Meshes.failure(fs.get(0), 5, "rank 0"));
+            fs = m.start((r, mesh) -> mesh.allSum(new double[1]));
+            Throwable e = Meshes.failure(fs.get(0), 5, "rank 0 again");
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
             // and rank 1 learns of it at once, instead of after its own timeout
-            assertThrows(MeshException.class, () -> m.ranks.get(1).allSum(new double[1]));
+            assertInstanceOf(MeshException.class, Meshes.failure(fs.get(1), 5, "rank 1"));
         }
     }
 

@@ -31,6 +31,10 @@ class PeerMeshTest {
             // 1 + 2^60 - 2^60 is 0 in rank order and 1 in reverse: an order-sensitive sum, exactly
             v[i] = new float[] {1f, 0x1p60f, -0x1p60f, 0f}[rank % 4];
         }
+        for (int i = 2; i < n; i += 5) {
+            // a sum whose third is a hair above a float midpoint: sum / 3 rounds up, sum * (1.0 / 3) down
+            v[i] = new float[] {0x1.b3988ap+1f, -0x1p-24f, 0x1p-51f, 0f}[rank % 4];
+        }
         for (int i = 3; i < n; i += 7) {
             v[i] = -0.0f; // all -0.0 must stay -0.0: a sum started from +0.0 would lose the sign
         }
