@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Length-prefixed frames over one TCP connection (used for the driver link too): a 4-byte
- * big-endian length, then the payload. One thread may send while another receives; two threads
- * must not send (or receive) at once, which the locks enforce.
+ * big-endian length, then the payload. Sends hold one lock and receives another, so one thread
+ * may send while another receives (the mesh's senders and its calling thread).
  *
  * <p>Floats go as one frame of little-endian bytes, converted in {@link #PIECE}-sized runs through
  * a reusable buffer: the JIT turns a bulk {@code FloatBuffer} copy into a memory copy, where a
@@ -82,10 +82,17 @@ public final class Link implements AutoCloseable {
             server.setSoTimeout(Patience.POLL_MS);
             while (true) {
                 patience.check();
+                Socket s;
                 try {
-                    return new Link(server.accept(), cancel);
+                    s = server.accept();
                 } catch (SocketTimeoutException e) {
-                    // nobody yet: look at the cancel flag and the clock again
+                    continue; // nobody yet: look at the cancel flag and the clock again
+                }
+                try {
+                    return new Link(s, cancel);
+                } catch (IOException e) {
+                    closeQuietly(s);
+                    throw e;
                 }
             }
         } catch (IOException e) {

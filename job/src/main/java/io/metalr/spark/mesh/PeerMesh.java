@@ -51,7 +51,7 @@ public final class PeerMesh implements AutoCloseable {
 
     /** Rank 0's frame on every rank (argument ignored elsewhere; may be null there). */
     public byte[] broadcast(byte[] fromRank0) {
-        return collective(Op.BROADCAST, () -> {
+        return collective("broadcast", () -> {
             if (rank != 0) {
                 expect(0, Op.BROADCAST, -1);
                 return links[0].receive(stallMs);
@@ -68,7 +68,7 @@ public final class PeerMesh implements AutoCloseable {
     /** Every rank's frame on rank 0, index = rank; null on other ranks. */
     public byte[][] gather(byte[] mine) {
         byte[] frame = Objects.requireNonNull(mine, "this rank's frame");
-        return collective(Op.GATHER, () -> {
+        return collective("gather", () -> {
             if (rank != 0) {
                 sendBytes(0, Op.GATHER, frame.length, frame);
                 awaitSends();
@@ -91,7 +91,7 @@ public final class PeerMesh implements AutoCloseable {
      */
     public float[] allMean(float[] mine) {
         Objects.requireNonNull(mine, "this rank's vector");
-        return collective(Op.REDUCE_SCATTER, () -> {
+        return collective("allMean", () -> {
             Chunk own = reduceScatter(mine);
             int n = mine.length;
             float[] out = new float[n];
@@ -122,13 +122,13 @@ public final class PeerMesh implements AutoCloseable {
      */
     public Chunk reduceScatterMean(float[] mine) {
         Objects.requireNonNull(mine, "this rank's vector");
-        return collective(Op.REDUCE_SCATTER, () -> reduceScatter(mine));
+        return collective("reduceScatterMean", () -> reduceScatter(mine));
     }
 
     /** Element-wise sum over ranks in rank order, in double, identical on every rank (few numbers). */
     public double[] allSum(double[] mine) {
         Objects.requireNonNull(mine, "this rank's numbers");
-        return collective(Op.ALL_SUM, () -> {
+        return collective("allSum", () -> {
             // everyone sends to everyone and sums alike: one round trip instead of gather + broadcast
             byte[] frame = new byte[mine.length * Double.BYTES];
             ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(mine);
@@ -206,16 +206,18 @@ public final class PeerMesh implements AutoCloseable {
         return new Chunk(from, to, size() == 1 ? byRank[0] : RankOrderMean.of(byRank));
     }
 
-    private <T> T collective(Op op, Supplier<T> body) {
+    private <T> T collective(String call, Supplier<T> body) {
         if (closed) {
-            throw new MeshException("rank " + rank + ": the mesh is closed (an earlier failure?), cannot " + op);
+            throw new MeshException("rank " + rank + ": the mesh is closed (an earlier failure?), cannot " + call);
         }
         try {
             return body.get();
+        } catch (MeshException | Error e) {
+            close(); // an OutOfMemoryError too: the peers must not wait for us until their timeout
+            throw e;
         } catch (RuntimeException e) {
             close();
-            throw e instanceof MeshException m ? m
-                    : new MeshException("rank " + rank + ": " + op + " failed: " + e, e);
+            throw new MeshException("rank " + rank + ": " + call + " failed: " + e, e);
         }
     }
 
