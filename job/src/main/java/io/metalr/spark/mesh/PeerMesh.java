@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  */
 public final class PeerMesh implements AutoCloseable {
 
-    /** Rank {@code rank}'s share of the mean: elements [from, to) of the vector. */
+    /** This rank's share of the mean: elements [from, to) of the vector, {@code mean[i - from]}. */
     public record Chunk(int from, int to, float[] mean) {
     }
 
@@ -67,8 +67,8 @@ public final class PeerMesh implements AutoCloseable {
 
     /** Every rank's frame on rank 0, index = rank; null on other ranks. */
     public byte[][] gather(byte[] mine) {
-        byte[] frame = Objects.requireNonNull(mine, "this rank's frame");
         return collective("gather", () -> {
+            byte[] frame = Objects.requireNonNull(mine, "this rank's frame");
             if (rank != 0) {
                 sendBytes(0, Op.GATHER, frame.length, frame);
                 awaitSends();
@@ -90,8 +90,8 @@ public final class PeerMesh implements AutoCloseable {
      * Each rank sends and receives about 2 n (size - 1) / size floats, whatever the size.
      */
     public float[] allMean(float[] mine) {
-        Objects.requireNonNull(mine, "this rank's vector");
         return collective("allMean", () -> {
+            Objects.requireNonNull(mine, "this rank's vector"); // inside: a bad call closes the mesh too
             Chunk own = reduceScatter(mine);
             int n = mine.length;
             float[] out = new float[n];
@@ -121,14 +121,13 @@ public final class PeerMesh implements AutoCloseable {
      * of the mean per chunk (e.g. squared norms), at half of allMean's traffic.
      */
     public Chunk reduceScatterMean(float[] mine) {
-        Objects.requireNonNull(mine, "this rank's vector");
-        return collective("reduceScatterMean", () -> reduceScatter(mine));
+        return collective("reduceScatterMean", () -> reduceScatter(Objects.requireNonNull(mine, "this rank's vector")));
     }
 
     /** Element-wise sum over ranks in rank order, in double, identical on every rank (few numbers). */
     public double[] allSum(double[] mine) {
-        Objects.requireNonNull(mine, "this rank's numbers");
         return collective("allSum", () -> {
+            Objects.requireNonNull(mine, "this rank's numbers");
             // everyone sends to everyone and sums alike: one round trip instead of gather + broadcast
             byte[] frame = new byte[mine.length * Double.BYTES];
             ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(mine);
