@@ -1,0 +1,44 @@
+package io.metalr.spark.mesh;
+
+/**
+ * The mean of one chunk over ranks, with FloatSum.mean's arithmetic so that the mesh's step is the
+ * driver's step to the bit: per element the sum in double in rank order (v0 + v1 + ...), then one
+ * rounding to float of {@code sum * (1.0 / size)} when size is a power of two (the same number,
+ * faster) or {@code sum / size} otherwise. The sum starts at v0, not at 0.0, which would turn a
+ * -0.0 into +0.0.
+ */
+final class RankOrderMean {
+
+    /** Elements summed at once: the double accumulator stays in cache. */
+    private static final int BLOCK = 1 << 12;
+
+    private RankOrderMean() {
+    }
+
+    /** {@code byRank[r]} is rank r's chunk; all have the same length. */
+    static float[] of(float[][] byRank) {
+        int size = byRank.length;
+        int len = byRank[0].length;
+        boolean pow2 = Integer.bitCount(size) == 1;
+        double scale = 1.0 / size;
+        float[] out = new float[len];
+        double[] sum = new double[Math.min(len, BLOCK)];
+        for (int from = 0; from < len; from += BLOCK) {
+            int n = Math.min(BLOCK, len - from);
+            float[] first = byRank[0];
+            for (int i = 0; i < n; i++) {
+                sum[i] = first[from + i];
+            }
+            for (int r = 1; r < size; r++) {
+                float[] v = byRank[r];
+                for (int i = 0; i < n; i++) {
+                    sum[i] += v[from + i];
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                out[from + i] = (float) (pow2 ? sum[i] * scale : sum[i] / size);
+            }
+        }
+        return out;
+    }
+}
