@@ -68,7 +68,9 @@ final class ResidentShard {
                 peers.add(new InetSocketAddress(f[0], Integer.parseInt(f[1])));
             }
             Autograd.disableOnThisThread();
-            try (PeerMesh mesh = listener.join(rank, peers, ctx::isInterrupted, driver.timeoutMs());
+            // no stall limit between commands: the driver may think for long (a checkpoint, an
+            // evaluation's metrics); a lost peer closes its links, a killed stage cancels the task
+            try (PeerMesh mesh = listener.join(rank, peers, ctx::isInterrupted, driver.timeoutMs(), Long.MAX_VALUE);
                     Link link = rank == 0 ? Link.connect(driver.host(), driver.port(), ctx::isInterrupted, driver.timeoutMs()) : null;
                     ShardReplica replica = new ShardReplica(spec, Devices.forCurrentTask(spec.device()))) {
                 if (link != null) {
@@ -141,11 +143,9 @@ final class ResidentShard {
         ShardReplica.LocalStep s = replica.gradients(shard, q);
         double seconds = (System.nanoTime() - t0) / 1e9;
         int n = spec.learnable().total();
-        float[] both = new float[n + s.buffers().length];
-        System.arraycopy(s.gradient(), 0, both, 0, n);
-        System.arraycopy(s.buffers(), 0, both, n, s.buffers().length);
-        float[] mean = mesh.allMean(both);
-        replica.hold(Arrays.copyOfRange(mean, 0, n), Arrays.copyOfRange(mean, n, mean.length));
+        float[] mean = s.gradientAndBuffers();
+        mesh.allMeanInPlace(mean);
+        replica.hold(mean, Arrays.copyOfRange(mean, n, mean.length));
         ShardReplica.Meta own = s.meta();
         double[] sums = mesh.allSum(withStats(concat(new double[] {s.lossSum(), s.correct(), s.count()}, metaNumbers(own)),
                 seconds, bytesBefore));

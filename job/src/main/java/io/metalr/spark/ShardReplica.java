@@ -32,8 +32,11 @@ final class ShardReplica implements AutoCloseable {
 
     private static final AtomicInteger LIVE = new AtomicInteger();
 
-    /** A shard's own part of a step: sums over its batch, and its gradient and staged statistics packed. */
-    record LocalStep(double lossSum, long correct, long count, float[] gradient, float[] buffers, Meta meta) {}
+    /**
+     * A shard's own part of a step: sums over its batch; its gradient (learnable layout) followed by
+     * its staged batch-norm statistics (buffers layout), in one vector; its meta pass in local mode.
+     */
+    record LocalStep(double lossSum, long correct, long count, float[] gradientAndBuffers, Meta meta) {}
 
     /** A meta pass on the shard's meta batch: its loss and per-group sums; the packed validation gradient when asked. */
     record Meta(double loss, double[] dot, double[] valNormSq, double[] dirNormSq, float[] valGradient) {}
@@ -99,11 +102,14 @@ final class ShardReplica implements AutoCloseable {
             Meta meta = c.metaStep() && spec.mode() == MetaMode.LOCAL ? metaPass(shard, c, g.grads(), scratch) : null;
             // a sum over the batch's images: shards' batches may differ in size
             return new LocalStep((double) g.loss().getFloat() * b.size(), g.correct().getLong(), b.size(),
-                    spec.learnable().pack(toHost(g.grads())), spec.buffers().pack(toHost(staged)), meta);
+                    packed(scratch, spec.learnable().names(), g.grads(), spec.buffers().names(), staged), meta);
         }
     }
 
-    /** Keeps the step's means (reduced over all shards) until it is committed or abandoned. */
+    /**
+     * Keeps the step's means (reduced over all shards) until it is committed or abandoned; the
+     * gradient's array may run on past the learnable tensors (they are read through their layout).
+     */
     void hold(float[] gradient, float[] buffers) {
         dropDirection();
         meanGradient = gradient;
@@ -209,14 +215,28 @@ final class ShardReplica implements AutoCloseable {
         MetaGradient.Result m = MetaGradient.compute(net, learnable, groupOf, groups.size(), theta, d, c.lr(),
                 spec.meta().lookahead().sign, name -> lookaheadBuffers.getOrDefault(name, weights().get(name)), meta,
                 spec.meta().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
-        float[] valGradient = spec.shardsSendValGradient() ? spec.learnable().pack(toHost(m.valGrads())) : null;
+        float[] valGradient = spec.shardsSendValGradient()
+                ? packed(scratch, spec.learnable().names(), m.valGrads(), List.of(), Map.of()) : null;
         return new Meta(m.loss(), m.sums().dot(), m.sums().valNormSq(), m.sums().dirNormSq(), valGradient);
     }
 
-    private static Map<String, float[]> toHost(Map<String, NDArray> arrays) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
-        return out;
+    /**
+     * The named tensors of {@code a}, then those of {@code b}, flattened into one host vector:
+     * concatenated on the device and copied once (per-tensor host arrays, then a packed copy, made
+     * three times a gradient's size in garbage every step).
+     */
+    private static float[] packed(NDManager scratch, List<String> aNames, Map<String, NDArray> a, List<String> bNames,
+            Map<String, NDArray> b) {
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        aNames.forEach(name -> parts.add(a.get(name).flatten()));
+        bNames.forEach(name -> parts.add(b.get(name).flatten()));
+        if (parts.isEmpty()) {
+            return new float[0];
+        }
+        try (NDManager m = scratch.newSubManager()) {
+            parts.forEach(p -> p.attach(m));
+            return ai.djl.ndarray.NDArrays.concat(parts).toFloatArray();
+        }
     }
 
     @Override

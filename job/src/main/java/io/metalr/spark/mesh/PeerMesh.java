@@ -31,6 +31,13 @@ public final class PeerMesh implements AutoCloseable {
     private final long stallMs;
     private final Senders senders;
     private volatile boolean closed;
+    /**
+     * Reused from call to call: each rank's copy of this rank's chunk, and the chunk's mean. A
+     * step reduces the same vector lengths every time; fresh arrays would be tens of MB of garbage
+     * per step, and the collector's pauses for them cost more than the transfer.
+     */
+    private float[][] byRank;
+    private float[] chunkMean;
 
     /** {@code links[rank]} is null; {@code stallMs} bounds every wait for a peer. */
     PeerMesh(int rank, Link[] links, Cancel cancel, long stallMs) {
@@ -90,12 +97,20 @@ public final class PeerMesh implements AutoCloseable {
      * Each rank sends and receives about 2 n (size - 1) / size floats, whatever the size.
      */
     public float[] allMean(float[] mine) {
-        return collective("allMean", () -> {
-            Objects.requireNonNull(mine, "this rank's vector"); // inside: a bad call closes the mesh too
-            Chunk own = reduceScatter(mine);
-            int n = mine.length;
-            float[] out = new float[n];
-            System.arraycopy(own.mean(), 0, out, own.from(), own.mean().length);
+        Objects.requireNonNull(mine, "this rank's vector");
+        float[] out = mine.clone();
+        allMeanInPlace(out);
+        return out;
+    }
+
+    /** As {@link #allMean}, the mean written over {@code v} itself: no vector-sized allocation. */
+    public void allMeanInPlace(float[] v) {
+        Objects.requireNonNull(v, "this rank's vector");
+        collective("allMean", () -> {
+            Chunk own = reduceScatter(v);
+            int n = v.length;
+            // reduceScatter waited for its sends: v is ours to overwrite
+            System.arraycopy(own.mean(), 0, v, own.from(), own.mean().length);
             for (int p = 0; p < size(); p++) {
                 if (p != rank) {
                     int peer = p;
@@ -108,17 +123,18 @@ public final class PeerMesh implements AutoCloseable {
             for (int q = 0; q < size(); q++) {
                 if (q != rank) {
                     expect(q, Op.ALL_GATHER, n);
-                    links[q].receiveFloats(out, Chunks.start(n, size(), q), Chunks.length(n, size(), q), stallMs);
+                    links[q].receiveFloats(v, Chunks.start(n, size(), q), Chunks.length(n, size(), q), stallMs);
                 }
             }
             awaitSends();
-            return out;
+            return null;
         });
     }
 
     /**
      * Reduce-scatter only: this rank's chunk of the mean, for a caller that needs only a function
-     * of the mean per chunk (e.g. squared norms), at half of allMean's traffic.
+     * of the mean per chunk (e.g. squared norms), at half of allMean's traffic. The chunk's array
+     * is the mesh's own, valid until its next call.
      */
     public Chunk reduceScatterMean(float[] mine) {
         return collective("reduceScatterMean", () -> reduceScatter(Objects.requireNonNull(mine, "this rank's vector")));
@@ -192,17 +208,21 @@ public final class PeerMesh implements AutoCloseable {
                 });
             }
         }
-        float[][] byRank = new float[size()][];
-        byRank[rank] = Arrays.copyOfRange(mine, from, to);
+        int len = to - from;
+        if (byRank == null || byRank[rank].length != len) {
+            byRank = new float[size()][len];
+            chunkMean = new float[len];
+        }
+        System.arraycopy(mine, from, byRank[rank], 0, len);
         for (int q = 0; q < size(); q++) {
             if (q != rank) {
                 expect(q, Op.REDUCE_SCATTER, n);
-                byRank[q] = new float[to - from];
-                links[q].receiveFloats(byRank[q], 0, to - from, stallMs);
+                links[q].receiveFloats(byRank[q], 0, len, stallMs);
             }
         }
         awaitSends(); // the senders read mine: the caller may change it once we return
-        return new Chunk(from, to, size() == 1 ? byRank[0] : RankOrderMean.of(byRank));
+        RankOrderMean.of(byRank, chunkMean);
+        return new Chunk(from, to, chunkMean);
     }
 
     private <T> T collective(String call, Supplier<T> body) {

@@ -17,11 +17,17 @@ final class RankOrderMean {
 
     /** {@code byRank[r]} is rank r's chunk; all have the same length. */
     static float[] of(float[][] byRank) {
+        float[] out = new float[byRank[0].length];
+        of(byRank, out);
+        return out;
+    }
+
+    /** As {@link #of(float[][])}, into {@code out} (of the chunks' length). */
+    static void of(float[][] byRank, float[] out) {
         int size = byRank.length;
         int len = byRank[0].length;
         boolean pow2 = Integer.bitCount(size) == 1;
         double scale = 1.0 / size;
-        float[] out = new float[len];
         double[] sum = new double[Math.min(len, BLOCK)];
         for (int from = 0; from < len; from += BLOCK) {
             int n = Math.min(BLOCK, len - from);
@@ -39,6 +45,5 @@ final class RankOrderMean {
                 out[from + i] = (float) (pow2 ? sum[i] * scale : sum[i] / size);
             }
         }
-        return out;
     }
 }
