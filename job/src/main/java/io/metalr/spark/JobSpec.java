@@ -15,14 +15,12 @@ import java.util.List;
  * Everything an executor needs to rebuild the run's network, optimizer and step, shipped with the
  * task closure (what changes per step travels in {@link ResidentProtocol}).
  *
- * @param runId distinguishes the model replicas of different runs in one executor JVM
  * @param groupPatterns empty for {@code groups.mode = auto}
  * @param trainable per group, whether it trains
  * @param metaShards the meta source's shards ({@code shards} when it is the training set)
  * @param cosineNorms how the cosine rule's validation norms are formed in global meta mode
  */
 public record JobSpec(
-        String runId,
         String model,
         int inChannels,
         int numClasses,

@@ -27,8 +27,11 @@ import java.util.List;
  */
 final class ResidentShard {
 
-    /** Where rank 0 reaches the driver, and which launch of the stage this is. */
-    record DriverAddress(String host, int port, long launch, long timeoutMs) implements Serializable {}
+    /**
+     * Where rank 0 reaches the driver, and which launch of the stage this is; {@code secret} opens
+     * every connection (rank 0 to the driver, peer to peer) before anything is deserialized from it.
+     */
+    record DriverAddress(String host, int port, long launch, long secret, long timeoutMs) implements Serializable {}
 
     /** What a task returns: whether its shard's data was in its JVM (a store-backed shard may not be). */
     record Outcome(int rank, boolean missing) implements Serializable {}
@@ -70,10 +73,11 @@ final class ResidentShard {
             Autograd.disableOnThisThread();
             // no stall limit between commands: the driver may think for long (a checkpoint, an
             // evaluation's metrics); a lost peer closes its links, a killed stage cancels the task
-            try (PeerMesh mesh = listener.join(rank, peers, ctx::isInterrupted, driver.timeoutMs(), Long.MAX_VALUE);
+            try (PeerMesh mesh = listener.join(rank, peers, driver.secret(), ctx::isInterrupted, driver.timeoutMs(), Long.MAX_VALUE);
                     Link link = rank == 0 ? Link.connect(driver.host(), driver.port(), ctx::isInterrupted, driver.timeoutMs()) : null;
                     ShardReplica replica = new ShardReplica(spec, Devices.forCurrentTask(spec.device()))) {
                 if (link != null) {
+                    link.send(java.nio.ByteBuffer.allocate(Long.BYTES).putLong(driver.secret()).array());
                     link.send(ResidentProtocol.encode(new ResidentProtocol.Hello(driver.launch(), ctx.stageAttemptNumber())));
                 }
                 new ResidentShard(spec, shard, mesh, replica, learnableGroupOf, groupCount).follow(link);

@@ -46,6 +46,8 @@ final class ResidentStage implements AutoCloseable {
     private final Consumer<String> log;
     private final ServerSocket server;
     private final String host;
+    /** Opens every connection to the driver's port and between the tasks: only this run's tasks get in. */
+    private final long secret = new java.security.SecureRandom().nextLong();
     private long launch;
     private JavaFutureAction<List<ResidentShard.Outcome>> job;
     private Link link;
@@ -56,7 +58,10 @@ final class ResidentStage implements AutoCloseable {
     /** Set when the replicas' state is no longer base plus {@link #since} (an abandoned lookahead). */
     private boolean invalid;
     private int failures;
-    private Throwable lastFailure;
+    /** The launch whose failure has been counted already (a lost link, then its job's end, is one failure). */
+    private long countedLaunch;
+    /** The launch after which the stores were last rebuilt (a shard missing twice in a row fails the run). */
+    private long refreshedForLaunch;
 
     ResidentStage(JavaSparkContext sc, ShardPartitions data, Broadcast<JobSpec> spec, int[] learnableGroupOf, int groupCount,
             FullState initial, Settings settings, Consumer<String> log) {
@@ -177,14 +182,40 @@ final class ResidentStage implements AutoCloseable {
     /** The link lost: count the failure; the next command restarts the stage. */
     private void failed(RuntimeException cause) {
         dropLink();
+        count(taskFailure(cause));
+    }
+
+    /** One more failure of the stage: the run fails past {@code distributed.stage_restarts}. */
+    private void count(Throwable why) {
+        countedLaunch = launch;
         failures++;
-        lastFailure = cause;
         if (failures > settings.maxRestarts()) {
             throw new IllegalStateException("the training stage failed " + failures + " times (distributed.stage_restarts = "
-                    + settings.maxRestarts() + "); the last failure: " + describe(jobFailure(cause)), jobFailure(cause));
+                    + settings.maxRestarts() + "); the last failure: " + describe(why), why);
         }
-        log.accept("the training stage lost a task (" + describe(cause) + "); restarting it from model version "
+        log.accept("the training stage lost a task (" + describe(why) + "); restarting it from model version "
                 + base.version() + " and replaying " + since.size() + " command(s)");
+    }
+
+    /**
+     * Why the stage failed: the Spark job's own failure, which names the task's error, when the job
+     * ends within a few seconds of the link's loss (it does once Spark gives the stage up; while
+     * Spark retries the stage itself it runs on, and the link's loss is all there is to say).
+     */
+    private Throwable taskFailure(Throwable linkLoss) {
+        if (job == null) {
+            return linkLoss;
+        }
+        try {
+            job.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.CancellationException e) {
+            // still running (Spark's retry of the stage), or cancelled by us
+        }
+        return linkLoss;
     }
 
     /**
@@ -228,21 +259,28 @@ final class ResidentStage implements AutoCloseable {
             try {
                 outcomes = job.get();
             } catch (ExecutionException e) {
-                lastFailure = e.getCause();
+                if (countedLaunch != launch) {
+                    count(e.getCause()); // it failed before its rank 0 connected
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the training stage restarted", e);
             }
             if (outcomes != null && outcomes.stream().anyMatch(ResidentShard.Outcome::missing)) {
+                if (refreshedForLaunch == launch - 1 && refreshedForLaunch > 0) {
+                    throw new IllegalStateException("a shard of " + data.name() + " found no stores where its task ran,"
+                            + " again after a rebuild");
+                }
                 if (!data.refresh(log)) {
                     throw new IllegalStateException("a shard of " + data.name() + " found no data, and none can be rebuilt");
                 }
-            } else if (outcomes != null) {
-                failed(new IllegalStateException("the training stage ended without a command to stop"));
+                refreshedForLaunch = launch;
+            } else if (outcomes != null && countedLaunch != launch) {
+                count(new IllegalStateException("the training stage ended without a command to stop"));
             }
         }
         launch++;
-        ResidentShard.DriverAddress address = new ResidentShard.DriverAddress(host, server.getLocalPort(), launch,
+        ResidentShard.DriverAddress address = new ResidentShard.DriverAddress(host, server.getLocalPort(), launch, secret,
                 settings.timeoutMs());
         Broadcast<JobSpec> s = spec;
         int[] groupOf = learnableGroupOf;
@@ -276,11 +314,14 @@ final class ResidentStage implements AutoCloseable {
                 continue;
             }
             try {
-                ResidentProtocol.Hello hello = ResidentProtocol.decode(l.receive(left), ResidentProtocol.Hello.class);
-                if (hello.launch() == launch) {
-                    return l;
+                // the secret first, as raw bytes: nothing from a stranger reaches the deserializer
+                if (java.nio.ByteBuffer.wrap(l.receive(left)).getLong() == secret) {
+                    ResidentProtocol.Hello hello = ResidentProtocol.decode(l.receive(left), ResidentProtocol.Hello.class);
+                    if (hello.launch() == launch) {
+                        return l;
+                    }
                 }
-            } catch (MeshException | IllegalStateException e) {
+            } catch (MeshException | IllegalStateException | java.nio.BufferUnderflowException e) {
                 // a task of an earlier launch, or not ours at all
             }
             l.close();
@@ -304,20 +345,6 @@ final class ResidentStage implements AutoCloseable {
             link.close();
             link = null;
         }
-    }
-
-    /** The Spark job's own failure, when the stage ended with one: it names the task's error. */
-    private Throwable jobFailure(Throwable fallback) {
-        if (job != null && job.isDone()) {
-            try {
-                job.get(0, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                return e.getCause();
-            } catch (Exception e) {
-                return fallback;
-            }
-        }
-        return lastFailure != null && lastFailure != fallback && !(lastFailure instanceof MeshException) ? lastFailure : fallback;
     }
 
     private static String describe(Throwable t) {

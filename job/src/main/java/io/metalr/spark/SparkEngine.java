@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -274,7 +273,7 @@ public final class SparkEngine implements StepEngine {
             }
         }
         List<String> patterns = cfg.word("groups.mode").equals("patterns") ? cfg.strings("groups.patterns") : List.of();
-        return new JobSpec(UUID.randomUUID().toString(), setup.net().name(), channels, setup.net().numClasses(), patterns,
+        return new JobSpec(setup.net().name(), channels, setup.net().numClasses(), patterns,
                 setup.plan().trainable(), cfg.meta(), cfg.optimizer(), mode,
                 cfg.choice("distributed.cosine_norms", CosineNorms.class), cfg.augmenter(), cfg.integer("train.batch_size"),
                 cfg.metaBatchSize(), seed, cfg.string("device"), shards, metaShards,

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class MeshListener implements AutoCloseable {
 
-    private static final int HELLO_BYTES = 8;
+    private static final int HELLO_BYTES = 16;
     private static final int BACKLOG = 128;
 
     private final ServerSocket server;
@@ -57,6 +57,14 @@ public final class MeshListener implements AutoCloseable {
      * the others already wait for it: a rank that stops answering is known dead only after it.
      */
     public PeerMesh join(int rank, List<InetSocketAddress> all, Cancel cancel, long timeoutMs, long stallMs) {
+        return join(rank, all, 0, cancel, timeoutMs, stallMs);
+    }
+
+    /**
+     * As {@link #join(int, List, Cancel, long, long)}, every hello carrying {@code secret}: only
+     * the ranks given it (through Spark's task closure) join, not whoever reaches the port first.
+     */
+    public PeerMesh join(int rank, List<InetSocketAddress> all, long secret, Cancel cancel, long timeoutMs, long stallMs) {
         int size = all.size();
         if (rank < 0 || rank >= size) {
             throw new IllegalArgumentException("rank " + rank + " outside a mesh of " + size);
@@ -67,11 +75,11 @@ public final class MeshListener implements AutoCloseable {
             for (int j = 0; j < rank; j++) {
                 InetSocketAddress a = all.get(j);
                 links[j] = Link.connect(a.getHostString(), a.getPort(), cancel, remaining(deadline));
-                links[j].send(ByteBuffer.allocate(HELLO_BYTES).putInt(rank).putInt(size).array());
+                links[j].send(ByteBuffer.allocate(HELLO_BYTES).putInt(rank).putInt(size).putLong(secret).array());
             }
             for (int k = rank + 1; k < size; k++) {
                 Link l = Link.accept(server, cancel, remaining(deadline));
-                int dialer = hello(l, rank, size, remaining(deadline));
+                int dialer = hello(l, rank, size, secret, remaining(deadline));
                 if (links[dialer] != null) {
                     l.close();
                     throw new MeshException("rank " + rank + ": rank " + dialer + " dialed twice");
@@ -100,7 +108,7 @@ public final class MeshListener implements AutoCloseable {
     }
 
     /** The dialer's rank from its hello, checked: a stranger on our port must not join the mesh. */
-    private static int hello(Link l, int rank, int size, long timeoutMs) {
+    private static int hello(Link l, int rank, int size, long secret, long timeoutMs) {
         try {
             ByteBuffer h = ByteBuffer.wrap(l.receive(timeoutMs, HELLO_BYTES));
             if (h.remaining() != HELLO_BYTES) {
@@ -108,6 +116,9 @@ public final class MeshListener implements AutoCloseable {
             }
             int dialer = h.getInt();
             int theirSize = h.getInt();
+            if (h.getLong() != secret) {
+                throw new MeshException("rank " + rank + ": a hello without the stage's secret from " + l.peer());
+            }
             if (theirSize != size || dialer <= rank || dialer >= size) {
                 throw new MeshException("rank " + rank + " of " + size + ": unexpected hello from " + l.peer()
                         + " (rank " + dialer + " of " + theirSize + ")");

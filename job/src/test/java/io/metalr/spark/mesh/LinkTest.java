@@ -141,4 +141,21 @@ class LinkTest {
             assertTrue(e.getMessage().contains("not a mesh peer"), e.getMessage());
         }
     }
+
+    /** A dialer that names itself rank 1 of 2 but lacks the stage's secret is refused, not joined. */
+    @Test
+    void aDialerWithoutTheSecretFailsTheJoin() throws Exception {
+        try (MeshListener zero = MeshListener.open("127.0.0.1"); MeshListener one = MeshListener.open("127.0.0.1")) {
+            var all = List.of(new InetSocketAddress("127.0.0.1", zero.port()), new InetSocketAddress("127.0.0.1", one.port()));
+            java.util.concurrent.ExecutorService t = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var dialer = t.submit(() -> one.join(1, all, 7L, Cancel.NEVER, 5_000, 5_000));
+                MeshException e = assertThrows(MeshException.class, () -> zero.join(0, all, 8L, Cancel.NEVER, 5_000, 5_000));
+                assertTrue(e.getMessage().contains("secret"), e.getMessage());
+                dialer.get(10, TimeUnit.SECONDS).close(); // its side joined: it only finds out at its first call
+            } finally {
+                t.shutdownNow();
+            }
+        }
+    }
 }

@@ -171,7 +171,7 @@ class PeerMeshTest {
             m.run(30, (r, mesh) -> mesh.allMean(new float[n]));
             int header = 4 + 5; // a frame's 4-byte length, then the call and the element count
             for (int r = 0; r < size; r++) {
-                int hello = 4 + 8; // the dialer's rank and the size, sent once at join to each lower rank
+                int hello = 4 + 16; // the dialer's rank, the size and the secret, sent once at join to each lower rank
                 long sent = (long) hello * r;
                 long received = (long) hello * (size - 1 - r);
                 for (int p = 0; p < size; p++) {
