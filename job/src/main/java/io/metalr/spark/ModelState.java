@@ -55,14 +55,21 @@ final class ModelState implements AutoCloseable {
      * direction u of every learnable tensor, owned by {@code owner}.
      */
     Map<String, NDArray> directions(float[] meanGrad, NDManager owner) {
-        opt.beginStep();
-        Map<String, NDArray> u = new LinkedHashMap<>();
+        Map<String, NDArray> g = new LinkedHashMap<>();
         List<String> names = spec.learnable().names();
         for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i);
+            g.put(names.get(i), owner.create(spec.learnable().view(meanGrad, i), weights.get(names.get(i)).getShape()));
+        }
+        return directions(g, owner);
+    }
+
+    /** As {@link #directions(float[], NDManager)}, from the mean gradient already on the device, by tensor name. */
+    Map<String, NDArray> directions(Map<String, NDArray> meanGrad, NDManager owner) {
+        opt.beginStep();
+        Map<String, NDArray> u = new LinkedHashMap<>();
+        for (String name : spec.learnable().names()) {
             NDArray theta = Scratch.alias(weights.get(name), owner);
-            NDArray g = owner.create(spec.learnable().view(meanGrad, i), theta.getShape());
-            u.put(name, opt.direction(name, theta, g, owner));
+            u.put(name, opt.direction(name, theta, Scratch.alias(meanGrad.get(name), owner), owner));
             probe();
         }
         return u;

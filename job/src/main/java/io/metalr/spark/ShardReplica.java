@@ -48,11 +48,21 @@ final class ShardReplica implements AutoCloseable {
     private final List<String> learnable = new ArrayList<>();
     private final int[] groupOf;
     private final Map<String, NDArray> lookaheadBuffers;
-    /** The computed step awaiting commit: mean gradient and statistics; the optimizer's direction once taken. */
-    private float[] meanGradient;
+    /**
+     * The computed step awaiting commit: the mean gradient on the device (made once, for the
+     * lookahead and the update alike) and the mean statistics; the optimizer's direction once taken.
+     */
+    private NDManager stepManager;
+    private Map<String, NDArray> meanGradient;
     private float[] meanBuffers;
     private NDManager directionManager;
     private Map<String, NDArray> direction;
+    /**
+     * Host vectors reused from step to step (a step's gradient, then its mean; the validation
+     * gradient): allocating tens of MB per step costs more in collector pauses than the copies.
+     */
+    private float[] stepVector;
+    private float[] valVector;
     private boolean closed;
 
     ShardReplica(JobSpec spec, Device device) {
@@ -101,8 +111,9 @@ final class ShardReplica implements AutoCloseable {
             ModelCompute.Gradients g = ModelCompute.lossAndGradients(net, view, learnable, b, scratch);
             Meta meta = c.metaStep() && spec.mode() == MetaMode.LOCAL ? metaPass(shard, c, g.grads(), scratch) : null;
             // a sum over the batch's images: shards' batches may differ in size
-            return new LocalStep((double) g.loss().getFloat() * b.size(), g.correct().getLong(), b.size(),
-                    packed(scratch, spec.learnable().names(), g.grads(), spec.buffers().names(), staged), meta);
+            // the previous step's mean lived in stepVector until its commit or abandon
+            stepVector = packed(scratch, spec.learnable().names(), g.grads(), spec.buffers().names(), staged, stepVector);
+            return new LocalStep((double) g.loss().getFloat() * b.size(), g.correct().getLong(), b.size(), stepVector, meta);
         }
     }
 
@@ -111,8 +122,14 @@ final class ShardReplica implements AutoCloseable {
      * gradient's array may run on past the learnable tensors (they are read through their layout).
      */
     void hold(float[] gradient, float[] buffers) {
-        dropDirection();
-        meanGradient = gradient;
+        abandon();
+        stepManager = weights().manager().newSubManager();
+        meanGradient = new LinkedHashMap<>();
+        List<String> names = spec.learnable().names();
+        for (int i = 0; i < names.size(); i++) {
+            meanGradient.put(names.get(i), stepManager.create(spec.learnable().view(gradient, i),
+                    weights().get(names.get(i)).getShape()));
+        }
         meanBuffers = buffers;
     }
 
@@ -124,14 +141,8 @@ final class ShardReplica implements AutoCloseable {
     Meta lookahead(ShardData shard, ResidentProtocol.Compute c) {
         try (NDManager scratch = weights().manager().newSubManager()) {
             Map<String, NDArray> d = new LinkedHashMap<>();
-            if (spec.meta().direction() == MetaLrSettings.Direction.SGD) {
-                List<String> names = spec.learnable().names();
-                for (int i = 0; i < names.size(); i++) {
-                    d.put(names.get(i), scratch.create(spec.learnable().view(meanGradient, i), weights().get(names.get(i)).getShape()));
-                }
-            } else {
-                takeDirection().forEach((name, v) -> d.put(name, Scratch.alias(v, scratch)));
-            }
+            Map<String, NDArray> along = spec.meta().direction() == MetaLrSettings.Direction.SGD ? meanGradient : takeDirection();
+            along.forEach((name, v) -> d.put(name, Scratch.alias(v, scratch)));
             return metaPass(shard, c, d, scratch);
         }
     }
@@ -152,6 +163,10 @@ final class ShardReplica implements AutoCloseable {
 
     void abandon() {
         dropDirection();
+        if (stepManager != null) {
+            stepManager.close();
+        }
+        stepManager = null;
         meanGradient = null;
         meanBuffers = null;
     }
@@ -215,18 +230,20 @@ final class ShardReplica implements AutoCloseable {
         MetaGradient.Result m = MetaGradient.compute(net, learnable, groupOf, groups.size(), theta, d, c.lr(),
                 spec.meta().lookahead().sign, name -> lookaheadBuffers.getOrDefault(name, weights().get(name)), meta,
                 spec.meta().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
-        float[] valGradient = spec.shardsSendValGradient()
-                ? packed(scratch, spec.learnable().names(), m.valGrads(), List.of(), Map.of()) : null;
+        float[] valGradient = null;
+        if (spec.shardsSendValGradient()) {
+            valVector = packed(scratch, spec.learnable().names(), m.valGrads(), List.of(), Map.of(), valVector);
+            valGradient = valVector;
+        }
         return new Meta(m.loss(), m.sums().dot(), m.sums().valNormSq(), m.sums().dirNormSq(), valGradient);
     }
 
     /**
-     * The named tensors of {@code a}, then those of {@code b}, flattened into one host vector:
-     * concatenated on the device and copied once (per-tensor host arrays, then a packed copy, made
-     * three times a gradient's size in garbage every step).
+     * The named tensors of {@code a}, then those of {@code b}, flattened into one host vector,
+     * {@code into} when it has the right length: concatenated on the device and copied once.
      */
     private static float[] packed(NDManager scratch, List<String> aNames, Map<String, NDArray> a, List<String> bNames,
-            Map<String, NDArray> b) {
+            Map<String, NDArray> b, float[] into) {
         ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
         aNames.forEach(name -> parts.add(a.get(name).flatten()));
         bNames.forEach(name -> parts.add(b.get(name).flatten()));
@@ -235,7 +252,11 @@ final class ShardReplica implements AutoCloseable {
         }
         try (NDManager m = scratch.newSubManager()) {
             parts.forEach(p -> p.attach(m));
-            return ai.djl.ndarray.NDArrays.concat(parts).toFloatArray();
+            NDArray all = ai.djl.ndarray.NDArrays.concat(parts);
+            int n = Math.toIntExact(all.size());
+            float[] out = into != null && into.length == n ? into : new float[n];
+            all.toByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+            return out;
         }
     }
 
