@@ -297,6 +297,7 @@ public final class JobConfig {
         greaterThanZero("strategy_options.backbone_lr_scale");
         oneOf("distributed.meta_mode", "local", "global");
         oneOf("distributed.cosine_norms", "exact", "shard_mean");
+        oneOf("distributed.transport", "auto", "tcp");
         oneOf("train.on_nan", "fail", "skip");
         oneOf("train.select_metric", "accuracy", "auc", "loss");
         oneOf("train.optimizer", "adam", "adamw", "sgd");

@@ -19,6 +19,7 @@ import java.util.List;
  * @param trainable per group, whether it trains
  * @param metaShards the meta source's shards ({@code shards} when it is the training set)
  * @param cosineNorms how the cosine rule's validation norms are formed in global meta mode
+ * @param sharedMemory whether ranks that all run in one JVM reduce through its memory ({@code distributed.transport})
  */
 public record JobSpec(
         String model,
@@ -30,6 +31,7 @@ public record JobSpec(
         Optimizers.Settings optimizer,
         MetaMode mode,
         CosineNorms cosineNorms,
+        boolean sharedMemory,
         Augmenter augmenter,
         int batchSize,
         int metaBatchSize,

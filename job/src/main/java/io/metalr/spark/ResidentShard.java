@@ -4,9 +4,11 @@ import io.metalr.device.Devices;
 import io.metalr.eval.ScoreRows;
 import io.metalr.nn.Autograd;
 import io.metalr.spark.ResidentProtocol.Command;
+import io.metalr.spark.mesh.Collectives;
 import io.metalr.spark.mesh.Link;
 import io.metalr.spark.mesh.MeshListener;
 import io.metalr.spark.mesh.PeerMesh;
+import io.metalr.spark.mesh.SharedMesh;
 
 import org.apache.spark.BarrierTaskContext;
 
@@ -19,9 +21,10 @@ import java.util.List;
 /**
  * A shard's task in the training stage: one Spark barrier task per shard, running for the whole
  * fit. It builds the shard's replica once, joins its peers in a {@link PeerMesh} (the addresses
- * travel once, through Spark's barrier allGather), and then follows the driver's commands: rank 0
+ * travel once, through Spark's barrier allGather; when every task runs in this JVM, a
+ * {@link SharedMesh} instead), and then follows the driver's commands: rank 0
  * holds the only connection to the driver and passes each command to the others. A step's
- * gradients and statistics are averaged among the executors ({@link PeerMesh#allMean}); only a few
+ * gradients and statistics are averaged among the executors ({@link Collectives#allMeanInPlace}); only a few
  * numbers per group go back to the driver. A task that fails fails the stage, and the driver
  * restarts it from its last known state ({@link ResidentStage}).
  */
@@ -38,12 +41,12 @@ final class ResidentShard {
 
     private final JobSpec spec;
     private final ShardData shard;
-    private final PeerMesh mesh;
+    private final Collectives mesh;
     private final ShardReplica replica;
     private final int[] learnableGroupOf;
     private final int groupCount;
 
-    private ResidentShard(JobSpec spec, ShardData shard, PeerMesh mesh, ShardReplica replica, int[] learnableGroupOf, int groupCount) {
+    private ResidentShard(JobSpec spec, ShardData shard, Collectives mesh, ShardReplica replica, int[] learnableGroupOf, int groupCount) {
         this.spec = spec;
         this.shard = shard;
         this.mesh = mesh;
@@ -61,7 +64,8 @@ final class ResidentShard {
         }
         String host = host(ctx.getTaskInfos()[rank].address());
         try (MeshListener listener = MeshListener.open("0.0.0.0")) {
-            String[] all = ctx.allGather(host + " " + listener.port() + " " + (shard == null ? "missing" : "ready"));
+            String[] all = ctx.allGather(host + " " + listener.port() + " " + SharedMesh.JVM + " "
+                    + (shard == null ? "missing" : "ready"));
             if (Arrays.stream(all).anyMatch(a -> a.endsWith(" missing"))) {
                 return new Outcome(rank, shard == null);
             }
@@ -71,9 +75,13 @@ final class ResidentShard {
                 peers.add(new InetSocketAddress(f[0], Integer.parseInt(f[1])));
             }
             Autograd.disableOnThisThread();
+            boolean oneJvm = Arrays.stream(all).allMatch(a -> a.split(" ")[2].equals(SharedMesh.JVM));
             // no stall limit between commands: the driver may think for long (a checkpoint, an
             // evaluation's metrics); a lost peer closes its links, a killed stage cancels the task
-            try (PeerMesh mesh = listener.join(rank, peers, driver.secret(), ctx::isInterrupted, driver.timeoutMs(), Long.MAX_VALUE);
+            try (Collectives mesh = spec.sharedMemory() && oneJvm && all.length > 1
+                    ? SharedMesh.join(driver.secret() + "/" + driver.launch() + "/" + ctx.stageAttemptNumber(), rank, all.length,
+                            ctx::isInterrupted, driver.timeoutMs())
+                    : listener.join(rank, peers, driver.secret(), ctx::isInterrupted, driver.timeoutMs(), Long.MAX_VALUE);
                     Link link = rank == 0 ? Link.connect(driver.host(), driver.port(), ctx::isInterrupted, driver.timeoutMs()) : null;
                     ShardReplica replica = new ShardReplica(spec, Devices.forCurrentTask(spec.device()))) {
                 if (link != null) {
@@ -218,7 +226,7 @@ final class ResidentShard {
     }
 
     /** Per group, the squared norm of this rank's chunk of a mean over the learnable tensors, in double. */
-    private double[] chunkNormsSq(PeerMesh.Chunk chunk) {
+    private double[] chunkNormsSq(Collectives.Chunk chunk) {
         double[] out = new double[groupCount];
         FlatLayout layout = spec.learnable();
         for (int t = 0; t < learnableGroupOf.length; t++) {

@@ -275,7 +275,8 @@ public final class SparkEngine implements StepEngine {
         List<String> patterns = cfg.word("groups.mode").equals("patterns") ? cfg.strings("groups.patterns") : List.of();
         return new JobSpec(setup.net().name(), channels, setup.net().numClasses(), patterns,
                 setup.plan().trainable(), cfg.meta(), cfg.optimizer(), mode,
-                cfg.choice("distributed.cosine_norms", CosineNorms.class), cfg.augmenter(), cfg.integer("train.batch_size"),
+                cfg.choice("distributed.cosine_norms", CosineNorms.class), cfg.word("distributed.transport").equals("auto"),
+                cfg.augmenter(), cfg.integer("train.batch_size"),
                 cfg.metaBatchSize(), seed, cfg.string("device"), shards, metaShards,
                 new FlatLayout(allNames, sizes), new FlatLayout(learnable, sizes), new FlatLayout(bufferNames, sizes));
     }

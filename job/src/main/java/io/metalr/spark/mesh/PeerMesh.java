@@ -15,11 +15,7 @@ import java.util.function.Supplier;
  * <p>Any failure (a peer gone, a timeout, cancel) closes the whole mesh: its state is unknown, and
  * closing our ends makes the other ranks fail at once instead of after their timeout.
  */
-public final class PeerMesh implements AutoCloseable {
-
-    /** This rank's share of the mean: elements [from, to) of the vector, {@code mean[i - from]}. */
-    public record Chunk(int from, int to, float[] mean) {
-    }
+public final class PeerMesh implements Collectives {
 
     private enum Op { BROADCAST, GATHER, REDUCE_SCATTER, ALL_GATHER, ALL_SUM }
 

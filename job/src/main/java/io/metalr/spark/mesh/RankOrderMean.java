@@ -46,4 +46,31 @@ final class RankOrderMean {
             }
         }
     }
+
+    /**
+     * Elements [from, to) of each rank's vector, their mean into {@code out[outFrom...]}: the same
+     * arithmetic as {@link #of(float[][], float[])}, on the ranks' whole vectors (shared memory).
+     */
+    static void of(float[][] vectors, int from, int to, float[] out, int outFrom) {
+        int size = vectors.length;
+        boolean pow2 = Integer.bitCount(size) == 1;
+        double scale = 1.0 / size;
+        double[] sum = new double[Math.max(0, Math.min(to - from, BLOCK))];
+        for (int start = from; start < to; start += BLOCK) {
+            int n = Math.min(BLOCK, to - start);
+            float[] first = vectors[0];
+            for (int i = 0; i < n; i++) {
+                sum[i] = first[start + i];
+            }
+            for (int r = 1; r < size; r++) {
+                float[] v = vectors[r];
+                for (int i = 0; i < n; i++) {
+                    sum[i] += v[start + i];
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                out[outFrom + start - from + i] = (float) (pow2 ? sum[i] * scale : sum[i] / size);
+            }
+        }
+    }
 }
