@@ -9,11 +9,12 @@ import java.util.List;
  * @param only the one local case to run ({@code tiny}, {@code small}, {@code resnet18}), or null for all
  * @param steps steps per run, the first {@value SparkBenchmark#WARM_UP} not timed; 0 = each run's default
  * @param shards the shard counts of a standalone-cluster run, ascending; empty = the local[2] cases
+ * @param transport {@code distributed.transport} of the local[2] cases: auto (through memory there) or tcp
  */
-record SparkBenchOptions(String only, int steps, List<Integer> shards) {
+record SparkBenchOptions(String only, int steps, List<Integer> shards, String transport) {
 
     static final String USAGE = "usage: submit/bench.sh spark [--only " + String.join("|", SparkBenchmark.caseKeys())
-            + "] [--steps N] [--shards 1,2,4]";
+            + "] [--steps N] [--shards 1,2,4] [--transport auto|tcp]";
 
     SparkBenchOptions {
         shards = List.copyOf(shards);
@@ -23,9 +24,10 @@ record SparkBenchOptions(String only, int steps, List<Integer> shards) {
         String only = null;
         int steps = 0;
         List<Integer> shards = List.of();
+        String transport = "auto";
         for (int i = 0; i < args.length; i++) {
             String key = args[i];
-            if (!List.of("--only", "--steps", "--shards").contains(key)) {
+            if (!List.of("--only", "--steps", "--shards", "--transport").contains(key)) {
                 throw new IllegalArgumentException("unknown option '" + key + "'; " + USAGE);
             }
             if (i + 1 >= args.length) {
@@ -47,13 +49,19 @@ record SparkBenchOptions(String only, int steps, List<Integer> shards) {
                                 + SparkBenchmark.WARM_UP + " warm-up steps are needed");
                     }
                 }
+                case "--transport" -> {
+                    if (!List.of("auto", "tcp").contains(value)) {
+                        throw new IllegalArgumentException("--transport " + value + ": auto or tcp");
+                    }
+                    transport = value;
+                }
                 default -> shards = shardCounts(value);
             }
         }
         if (only != null && !shards.isEmpty()) {
             throw new IllegalArgumentException("--only picks a local[2] case; --shards runs the small network on a cluster");
         }
-        return new SparkBenchOptions(only, steps, shards);
+        return new SparkBenchOptions(only, steps, shards, transport);
     }
 
     /** The given steps, or {@code dflt} when none were given. */

@@ -81,6 +81,7 @@ public final class SparkBenchmark {
         ai.djl.engine.Engine.getInstance();
         Map<String, Object> summary = BenchOutput.summary("spark");
         summary.put("mode", "local[" + SHARDS + "]");
+        summary.put("transport", opt.transport());
         summary.put("gc", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).toList().toString());
         List<String> fitted = new ArrayList<>();
@@ -90,7 +91,7 @@ public final class SparkBenchmark {
                 if (opt.only() != null && !opt.only().equals(c.key())) {
                     continue;
                 }
-                Map<String, Object> r = measure(sc, c, opt.stepsOr(DEFAULT_STEPS));
+                Map<String, Object> r = measure(sc, c, opt.stepsOr(DEFAULT_STEPS), opt.transport());
                 BenchOutput.emit(r);
                 for (String k : List.of("one_process_ms", "spark_ms", "overhead_ms", "overhead_share", "gradient_mb",
                         "driver_mb_per_step", "executor_bytes_per_step")) {
@@ -124,17 +125,17 @@ public final class SparkBenchmark {
         BenchOutput.emit(summary);
     }
 
-    private static Map<String, Object> measure(JavaSparkContext sc, Case c, int steps) {
-        JobConfig cfg = config(c.model());
+    /** The case's Spark step and one-process step, side by side ({@link SideBySide}). */
+    private static Map<String, Object> measure(JavaSparkContext sc, Case c, int steps, String transport) {
+        JobConfig cfg = SideBySide.with(config(c.model()), "distributed.transport", transport);
         ImageSet train = trainSet(SHARDS, c.channels(), steps);
         RunSetup setup = RunSetup.from(cfg, c.channels(), CLASSES);
-
         int cores = Runtime.getRuntime().availableProcessors();
-        ai.djl.pytorch.jni.JniUtils.setNumThreads(cores);
-        double oneProcess = OneProcessStep.medianMs(cfg, setup, train, SHARDS * PER_SHARD, steps, WARM_UP);
-        // the two tasks share this JVM's cores, as SparkSessions arranges for local masters
-        ai.djl.pytorch.jni.JniUtils.setNumThreads(Math.max(1, cores / SHARDS));
-        SparkSteps spark = SparkSteps.of(sparkRun(sc, cfg, setup, train, valSet(c.channels()), SHARDS), WARM_UP);
+        // the two tasks share the cores, as SparkSessions arranges for local masters
+        SideBySide run = SideBySide.run(sc, cfg, setup, train, valSet(c.channels()), SHARDS, steps, WARM_UP,
+                Math.max(1, cores / SHARDS), cores);
+        double oneProcess = run.oneProcessMs();
+        SparkSteps spark = run.spark();
         Overhead o = Overhead.of(spark, oneProcess);
 
         Map<String, Object> r = new LinkedHashMap<>();
@@ -145,6 +146,7 @@ public final class SparkBenchmark {
         r.put("shards", SHARDS);
         r.put("batch_per_shard", PER_SHARD);
         r.put("global_batch", SHARDS * PER_SHARD);
+        r.put("transport", transport);
         r.put("steps_timed", spark.timed());
         r.put("gradient_mb", BenchOutput.round(gradientMb(setup)));
         r.put("one_process_ms", BenchOutput.round(oneProcess));
@@ -170,7 +172,7 @@ public final class SparkBenchmark {
         return setup.groups().all().stream().mapToLong(g -> g.size()).sum() * 4 / 1e6;
     }
 
-    /** A MetaLR run of one epoch, {@code perShard} images a shard, no augmentation, the loss selects. */
+    /** A MetaLR run of one epoch, {@value #PER_SHARD} images a shard, no augmentation, the loss selects. */
     static JobConfig config(String model) {
         return JobConfig.of(ConfigFactory.parseString(String.join("\n", "device = cpu",
                 "model.name = " + model, "strategy = metalr", "train.epochs = 1", "train.batch_size = " + PER_SHARD,
@@ -180,18 +182,15 @@ public final class SparkBenchmark {
 
     /** Exactly {@code steps} steps of {@code shards} x {@value #PER_SHARD} images in one epoch. */
     static ImageSet trainSet(int shards, int channels, int steps) {
-        return SyntheticImages.generate("stripes", CLASSES, shards * PER_SHARD * steps, channels, IMAGE_SIZE, 3);
+        return trainImages(shards * PER_SHARD * steps, channels);
+    }
+
+    /** {@code count} training images of the benchmark's kind. */
+    static ImageSet trainImages(int count, int channels) {
+        return SyntheticImages.generate("stripes", CLASSES, count, channels, IMAGE_SIZE, 3);
     }
 
     static ImageSet valSet(int channels) {
         return SyntheticImages.generate("stripes", CLASSES, 16, channels, IMAGE_SIZE, 4);
-    }
-
-    /** Every step of a distributed run, in order. */
-    static List<DistributedTrainer.Step> sparkRun(JavaSparkContext sc, JobConfig cfg, RunSetup setup, ImageSet train,
-            ImageSet val, int shards) {
-        List<DistributedTrainer.Step> steps = new ArrayList<>();
-        new DistributedTrainer(cfg, setup, MetaMode.GLOBAL, shards, s -> { }).fit(sc, train, val, null, steps::add);
-        return steps;
     }
 }

@@ -16,14 +16,15 @@ public final class SparkSessions {
 
     /**
      * The settings this job wants that {@code conf} does not set already (a user's spark-submit
-     * settings win). Gradients and directions are tens of MB of floats per task and step.
+     * settings win). Shards travel once, by broadcast; {@code metalr evaluate}'s scores come back
+     * in task results.
      */
     public static java.util.Map<String, String> tuning(SparkConf conf) {
         java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
         // floats do not compress: lz4 would only cost time
         out.put("spark.broadcast.compress", "false");
-        // a shard's gradient goes back inside the task's status message instead of through the
-        // block manager and a second fetch (capped by spark.rpc.message.maxSize, 128 MiB by default)
+        // a shard's scores go back inside the task's status message instead of through the block
+        // manager and a second fetch (capped by spark.rpc.message.maxSize, 128 MiB by default)
         out.put("spark.task.maxDirectResultSize", "128m");
         // a shard's task must run where its cached partition (and store) is: a task sent elsewhere
         // finds no store, and the stores are rebuilt (ShardPartitions#fromStores); waiting is cheaper

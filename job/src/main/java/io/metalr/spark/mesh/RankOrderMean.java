@@ -24,32 +24,12 @@ final class RankOrderMean {
 
     /** As {@link #of(float[][])}, into {@code out} (of the chunks' length). */
     static void of(float[][] byRank, float[] out) {
-        int size = byRank.length;
-        int len = byRank[0].length;
-        boolean pow2 = Integer.bitCount(size) == 1;
-        double scale = 1.0 / size;
-        double[] sum = new double[Math.min(len, BLOCK)];
-        for (int from = 0; from < len; from += BLOCK) {
-            int n = Math.min(BLOCK, len - from);
-            float[] first = byRank[0];
-            for (int i = 0; i < n; i++) {
-                sum[i] = first[from + i];
-            }
-            for (int r = 1; r < size; r++) {
-                float[] v = byRank[r];
-                for (int i = 0; i < n; i++) {
-                    sum[i] += v[from + i];
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                out[from + i] = (float) (pow2 ? sum[i] * scale : sum[i] / size);
-            }
-        }
+        of(byRank, 0, byRank[0].length, out, 0);
     }
 
     /**
-     * Elements [from, to) of each rank's vector, their mean into {@code out[outFrom...]}: the same
-     * arithmetic as {@link #of(float[][], float[])}, on the ranks' whole vectors (shared memory).
+     * Elements [from, to) of each rank's vector, their mean into {@code out[outFrom...]}: a chunk
+     * of the ranks' whole vectors in place (shared memory), or whole chunks (received over TCP).
      */
     static void of(float[][] vectors, int from, int to, float[] out, int outFrom) {
         int size = vectors.length;
