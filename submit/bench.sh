@@ -9,8 +9,9 @@
 #                              MB (a line); --transport tcp: the executors average over TCP, not through memory
 #                              --shards 1,2,4: a standalone cluster per count, one 1-core executor JVM per shard,
 #                              small_resnet, a global batch of 64 cut into N shards: driver and executor bytes per
-#                              step, overhead, and their growth from 2 to 4 shards; --steps N (default 18, 2 warm-up)
-#   submit/bench.sh cosine     the exact cosine rule vs the shard_mean estimator on local[2] (2 shards):
+#                              step, overhead, and their growth from 2 to 4 shards (--only picks another network);
+#                              --steps N (default 18, 2 warm-up)
+#   submit/bench.sh cosine     the exact cosine rule vs the shard_mean estimator on local[4] (2 shards each):
 #                              ms and bytes per step of each, the estimator's norm and hypergradient ratios
 #   submit/bench.sh scale      a standalone cluster on this machine (2 executors), a synthetic PNG table
 #                              (--images N, default 40000, of 224px RGB; cached under

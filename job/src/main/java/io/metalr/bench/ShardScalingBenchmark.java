@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * {@code submit/bench.sh spark --shards 1,2,4}: how the distributed step's overhead grows with the
  * shards. Per shard count N, a standalone cluster on this machine ({@link LocalCluster}) with exactly
- * N executor JVMs of 1 core (libtorch on 1 thread each), the small network, and the same global
+ * N executor JVMs of 1 core (libtorch on 1 thread each), the small network (or {@code --only}'s), and the same global
  * batch of {@value #GLOBAL_BATCH} images cut into N shards: the work stays the same, so what grows
  * with N is the distribution's own cost. Each Spark step is timed side by side with the same
  * {@value #GLOBAL_BATCH} images stepped in this driver JVM on min(N, cores) threads ({@link SideBySide});
@@ -28,8 +28,6 @@ import java.util.Map;
 final class ShardScalingBenchmark {
 
     static final int GLOBAL_BATCH = 64;
-    private static final String NETWORK = "small_resnet";
-    private static final int CHANNELS = 1;
     private static final int CLASSES = 4;
     private static final int EXECUTOR_MEMORY_GB = 2;
     private static final double DRIVER_BYTES_RATIO_MAX = 1.10;
@@ -40,23 +38,21 @@ final class ShardScalingBenchmark {
     static void run(SparkBenchOptions opt) throws Exception {
         int steps = opt.stepsOr(SparkBenchmark.DEFAULT_STEPS);
         int cores = Runtime.getRuntime().availableProcessors();
-        ImageSet val = SparkBenchmark.valSet(CHANNELS);
+        SparkBenchmark.Case net = SparkBenchmark.caseOf(opt.only() == null ? "small" : opt.only());
+        ImageSet val = SparkBenchmark.valSet(net.channels());
         ai.djl.engine.Engine.getInstance();
 
         Map<String, Object> summary = BenchOutput.summary("spark");
         summary.put("mode", "standalone, one executor JVM of 1 core per shard");
-        summary.put("model", NETWORK);
+        summary.put("model", net.model());
         summary.put("global_batch", GLOBAL_BATCH);
 
         Map<Integer, Map<String, Object>> rows = new LinkedHashMap<>();
         for (int n : opt.shards()) {
-            if (GLOBAL_BATCH % n != 0) {
-                throw new IllegalArgumentException("--shards: " + n + " does not divide the global batch of " + GLOBAL_BATCH);
-            }
             int perShard = GLOBAL_BATCH / n;
-            JobConfig cfg = SideBySide.with(SparkBenchmark.config(NETWORK), "train.batch_size", perShard);
-            RunSetup setup = RunSetup.from(cfg, CHANNELS, CLASSES);
-            ImageSet train = SparkBenchmark.trainImages(GLOBAL_BATCH * steps, CHANNELS);
+            JobConfig cfg = SideBySide.with(SparkBenchmark.config(net.model()), "train.batch_size", perShard);
+            RunSetup setup = RunSetup.from(cfg, net.channels(), CLASSES);
+            ImageSet train = SparkBenchmark.trainImages(GLOBAL_BATCH * steps, net.channels());
             int threads = Math.min(n, cores);
             SideBySide run;
             int executors;
@@ -75,7 +71,7 @@ final class ShardScalingBenchmark {
             r.put("bench", "spark");
             r.put("shards", n);
             r.put("executors", executors);
-            r.put("model", NETWORK);
+            r.put("model", net.model());
             r.put("batch_per_shard", perShard);
             r.put("global_batch", GLOBAL_BATCH);
             r.put("steps_timed", spark.timed());

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * {@code submit/bench.sh spark}'s options.
  *
- * @param only the one local case to run ({@code tiny}, {@code small}, {@code resnet18}), or null for all
+ * @param only the one local case to run ({@code tiny}, {@code small}, {@code resnet18}), or null for all;
+ *     with {@code shards}, the network of the cluster runs (null: small)
  * @param steps steps per run, the first {@value SparkBenchmark#WARM_UP} not timed; 0 = each run's default
  * @param shards the shard counts of a standalone-cluster run, ascending; empty = the local[2] cases
  * @param transport {@code distributed.transport} of the local[2] cases: auto (through memory there) or tcp
@@ -58,9 +59,6 @@ record SparkBenchOptions(String only, int steps, List<Integer> shards, String tr
                 default -> shards = shardCounts(value);
             }
         }
-        if (only != null && !shards.isEmpty()) {
-            throw new IllegalArgumentException("--only picks a local[2] case; --shards runs the small network on a cluster");
-        }
         return new SparkBenchOptions(only, steps, shards, transport);
     }
 
@@ -73,6 +71,10 @@ record SparkBenchOptions(String only, int steps, List<Integer> shards, String tr
         List<Integer> out = new ArrayList<>();
         for (String s : value.split(",", -1)) {
             int n = positive("--shards", s.strip());
+            if (ShardScalingBenchmark.GLOBAL_BATCH % n != 0) {
+                throw new IllegalArgumentException("--shards " + n + ": a shard count must divide the global batch of "
+                        + ShardScalingBenchmark.GLOBAL_BATCH);
+            }
             if (!out.isEmpty() && n <= out.get(out.size() - 1)) {
                 throw new IllegalArgumentException("--shards " + value + ": shard counts must be ascending and distinct");
             }

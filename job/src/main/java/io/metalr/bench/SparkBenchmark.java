@@ -45,7 +45,8 @@ public final class SparkBenchmark {
     private static final double SMALL_OVERHEAD_MS_MAX = 20;
 
     /** A network measured locally: the name in the output, the model, its input channels. */
-    private record Case(String key, String model, int channels) {}
+    /** A benchmark case: its key for {@code --only}, the network and the images' channels. */
+    record Case(String key, String model, int channels) {}
 
     private static final List<Case> CASES = List.of(new Case("tiny", "reference_cnn", 1),
             new Case("small", "small_resnet", 1), new Case("resnet18", "resnet18", 3));
@@ -53,6 +54,12 @@ public final class SparkBenchmark {
     private SparkBenchmark() {}
 
     /** The local cases' names, in order of payload. */
+    /** The case of {@code --only}'s key. */
+    static Case caseOf(String key) {
+        return CASES.stream().filter(c -> c.key().equals(key)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no case " + key));
+    }
+
     static List<String> caseKeys() {
         return CASES.stream().map(Case::key).toList();
     }

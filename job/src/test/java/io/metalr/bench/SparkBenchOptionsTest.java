@@ -38,7 +38,8 @@ class SparkBenchOptionsTest {
         assertError("--steps x: expected a positive whole number", "--steps", "x");
         assertError("--steps 2: more than the 2 warm-up steps are needed", "--steps", "2");
         assertError("--only medium: the cases are [tiny, small, resnet18]", "--only", "medium");
-        assertError("--only picks a local[2] case", "--only", "small", "--shards", "2,4");
+        assertError("--transport udp: auto or tcp", "--transport", "udp");
+        assertError("--shards 3: a shard count must divide the global batch of 64", "--shards", "1,3");
     }
 
     private static void assertError(String expected, String... args) {
