@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * The model's weights and optimizer state at a numbered version (one version per applied update).
- * The driver and every executor replica advance theirs with this same code from the same inputs,
- * so all copies stay bitwise equal and only gradients, not weights, have to travel each step.
+ * Every shard's replica advances its own with this same code from the same reduced inputs, so all
+ * copies stay bitwise equal and weights never travel between steps.
  */
 final class ModelState implements AutoCloseable {
 
@@ -51,19 +51,9 @@ final class ModelState implements AutoCloseable {
     }
 
     /**
-     * Advances the optimizer with the step's mean gradient (learnable layout) and returns the
-     * direction u of every learnable tensor, owned by {@code owner}.
+     * Advances the optimizer with the step's mean gradient (on the device, by tensor name) and
+     * returns the direction u of every learnable tensor, owned by {@code owner}.
      */
-    Map<String, NDArray> directions(float[] meanGrad, NDManager owner) {
-        Map<String, NDArray> g = new LinkedHashMap<>();
-        List<String> names = spec.learnable().names();
-        for (int i = 0; i < names.size(); i++) {
-            g.put(names.get(i), owner.create(spec.learnable().view(meanGrad, i), weights.get(names.get(i)).getShape()));
-        }
-        return directions(g, owner);
-    }
-
-    /** As {@link #directions(float[], NDManager)}, from the mean gradient already on the device, by tensor name. */
     Map<String, NDArray> directions(Map<String, NDArray> meanGrad, NDManager owner) {
         opt.beginStep();
         Map<String, NDArray> u = new LinkedHashMap<>();
@@ -78,8 +68,8 @@ final class ModelState implements AutoCloseable {
     /**
      * Applies {@code theta -= lr[group] * u} (u is scaled in place) and the step's mean batch-norm
      * statistics, and moves to the next version. In place, tensor by tensor: a failure partway
-     * leaves a state that is no version at all (its holder must drop it), as does one in
-     * {@link #directions}, which advances the optimizer's moments.
+     * leaves a state that is no version at all (its task fails, and with it the replica), as does
+     * one in {@link #directions}, which advances the optimizer's moments.
      */
     void apply(Map<String, NDArray> u, double[] lr, float[] meanBuffers) {
         for (Map.Entry<String, NDArray> e : u.entrySet()) {
