@@ -47,21 +47,4 @@ final class OneProcessStep implements AutoCloseable {
         adam.close();
         w.close();
     }
-
-    /**
-     * The median ms of {@code steps} MetaLR steps of {@code batch} images (and a meta batch as large),
-     * the first {@code warmUp} not counted, on the libtorch threads this process has.
-     */
-    static double medianMs(JobConfig cfg, RunSetup setup, ImageSet train, int batch, int steps, int warmUp) {
-        double[] ms = new double[steps - warmUp];
-        try (OneProcessStep one = new OneProcessStep(cfg, setup, train, batch)) {
-            for (int s = 0; s < steps; s++) {
-                double t = one.stepMs(s);
-                if (s >= warmUp) {
-                    ms[s - warmUp] = t;
-                }
-            }
-        }
-        return BenchOutput.median(ms);
-    }
 }

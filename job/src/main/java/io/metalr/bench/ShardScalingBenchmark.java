@@ -65,8 +65,6 @@ final class ShardScalingBenchmark {
                 run = SideBySide.run(sc, cfg, setup, train, val, n, steps, SparkBenchmark.WARM_UP, 1, threads);
                 cluster.stopSession();
             }
-            SparkSteps spark = run.spark();
-            Overhead o = Overhead.of(spark, run.oneProcessMs());
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("bench", "spark");
             r.put("shards", n);
@@ -74,15 +72,8 @@ final class ShardScalingBenchmark {
             r.put("model", net.model());
             r.put("batch_per_shard", perShard);
             r.put("global_batch", GLOBAL_BATCH);
-            r.put("steps_timed", spark.timed());
             r.put("one_process_threads", threads);
-            r.put("one_process_ms", BenchOutput.round(run.oneProcessMs()));
-            r.put("spark_ms", BenchOutput.round(spark.ms()));
-            r.put("overhead_ms", BenchOutput.round(o.ms()));
-            r.put("overhead_share", BenchOutput.round(o.share()));
-            r.put("driver_bytes_per_step", Math.round(spark.driverBytes()));
-            r.put("executor_bytes_per_step", Math.round(spark.executorBytes()));
-            r.put("engine_compute_ms", BenchOutput.round(spark.computeMs()));
+            run.putFigures(r);
             BenchOutput.emit(r);
             rows.put(n, r);
             for (String k : List.of("one_process_ms", "spark_ms", "overhead_ms", "driver_bytes_per_step", "executor_bytes_per_step")) {

@@ -14,6 +14,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A MetaLR step on Spark and the same global batch stepped in this process, one after the other,
@@ -57,6 +58,24 @@ record SideBySide(double oneProcessMs, SparkSteps spark) {
             }
         }
         return new SideBySide(BenchOutput.median(oneMs), SparkSteps.of(sparkSteps, warmUp));
+    }
+
+    /**
+     * The figures every row reports: steps timed, both steps and the overhead (ms, share), the
+     * bytes through the driver and the busiest executor's, and the engine's own compute time
+     * (the slowest task's forward, backward and meta pass: diagnosis only, since copies and the
+     * exchange between executors fall outside it).
+     */
+    void putFigures(Map<String, Object> row) {
+        Overhead o = Overhead.of(spark, oneProcessMs);
+        row.put("steps_timed", spark.timed());
+        row.put("one_process_ms", BenchOutput.round(oneProcessMs));
+        row.put("spark_ms", BenchOutput.round(spark.ms()));
+        row.put("overhead_ms", BenchOutput.round(o.ms()));
+        row.put("overhead_share", BenchOutput.round(o.share()));
+        row.put("driver_bytes_per_step", Math.round(spark.driverBytes()));
+        row.put("executor_bytes_per_step", Math.round(spark.executorBytes()));
+        row.put("engine_compute_ms", BenchOutput.round(spark.computeMs()));
     }
 
     /** {@code cfg} with {@code key = value} set. */

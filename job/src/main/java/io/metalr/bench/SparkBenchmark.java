@@ -6,8 +6,6 @@ import io.metalr.cli.ExitCodes;
 import io.metalr.config.JobConfig;
 import io.metalr.data.ImageSet;
 import io.metalr.data.SyntheticImages;
-import io.metalr.spark.DistributedTrainer;
-import io.metalr.spark.MetaMode;
 import io.metalr.spark.SparkSessions;
 import io.metalr.train.RunSetup;
 
@@ -141,10 +139,6 @@ public final class SparkBenchmark {
         // the two tasks share the cores, as SparkSessions arranges for local masters
         SideBySide run = SideBySide.run(sc, cfg, setup, train, valSet(c.channels()), SHARDS, steps, WARM_UP,
                 Math.max(1, cores / SHARDS), cores);
-        double oneProcess = run.oneProcessMs();
-        SparkSteps spark = run.spark();
-        Overhead o = Overhead.of(spark, oneProcess);
-
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("bench", "spark");
         r.put("case", c.key());
@@ -154,19 +148,9 @@ public final class SparkBenchmark {
         r.put("batch_per_shard", PER_SHARD);
         r.put("global_batch", SHARDS * PER_SHARD);
         r.put("transport", transport);
-        r.put("steps_timed", spark.timed());
         r.put("gradient_mb", BenchOutput.round(gradientMb(setup)));
-        r.put("one_process_ms", BenchOutput.round(oneProcess));
-        r.put("spark_ms", BenchOutput.round(spark.ms()));
-        r.put("overhead_ms", BenchOutput.round(o.ms()));
-        r.put("overhead_share", BenchOutput.round(o.share()));
-        r.put("driver_bytes_per_step", Math.round(spark.driverBytes()));
-        r.put("driver_mb_per_step", BenchOutput.round(spark.driverMb()));
-        r.put("executor_bytes_per_step", Math.round(spark.executorBytes()));
-        // the engine's own split, kept for diagnosis only: its "compute" includes host copies,
-        // packing and the driver's update, so wall minus it understates what the user pays
-        r.put("engine_compute_ms", BenchOutput.round(spark.computeMs()));
-        r.put("wall_minus_engine_compute_ms", BenchOutput.round(spark.ms() - spark.computeMs()));
+        run.putFigures(r);
+        r.put("driver_mb_per_step", BenchOutput.round(run.spark().driverMb()));
         return r;
     }
 

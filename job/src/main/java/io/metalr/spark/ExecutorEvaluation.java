@@ -22,11 +22,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Evaluation where the images are, on the executors: the weights travel once (a broadcast), every
- * shard scores its images of the evaluated splits in batches ({@link #score}) and sends
- * back only the scores, and the driver computes the metrics over all of them in split order
- * ({@link ScoreRows#metrics}), so the AUC is exact. The one place a distributed run's validation
- * and test and {@code metalr evaluate} score their data.
+ * Evaluation where the images are, on the executors: every shard scores its images of the
+ * evaluated splits in batches ({@link #scores}) and sends back only the scores, and the driver
+ * computes the metrics over all of them in split order ({@link #metrics}), so the AUC is exact.
+ * {@code metalr evaluate} runs it as a job (the weights travel once, a broadcast); a training run's
+ * validation and test score with the training stage's own replicas ({@link ShardReplica#score}).
  */
 public final class ExecutorEvaluation {
 

@@ -8,8 +8,9 @@ import java.nio.ByteOrder;
 
 /**
  * Writes float arrays into Java serialization in bulk (one little-endian byte block) rather than
- * element by element, as {@code ObjectOutputStream} does: weights, gradients and directions are
- * tens of megabytes every step. Measured figures in the README (Spark section).
+ * element by element, as {@code ObjectOutputStream} does: a model's weights and optimizer state
+ * are tens of megabytes ({@link Floats}: the training stage's start, checkpoints, the selected
+ * weights).
  */
 final class FloatCodec {
 

@@ -1,8 +1,5 @@
 package io.metalr.spark;
 
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.Map;
 
@@ -15,14 +12,14 @@ final class FullState implements Serializable {
 
     private static final long serialVersionUID = 1L;
     private final long version;
-    private transient float[] tensors;
+    private final Floats tensors;
     private final Map<String, float[]> optimizerState;
     private final Map<String, long[]> shapes;
     private final long optimizerStep;
 
     FullState(long version, float[] tensors, Map<String, float[]> optimizerState, Map<String, long[]> shapes, long optimizerStep) {
         this.version = version;
-        this.tensors = tensors;
+        this.tensors = new Floats(tensors);
         this.optimizerState = optimizerState;
         this.shapes = shapes;
         this.optimizerStep = optimizerStep;
@@ -33,7 +30,7 @@ final class FullState implements Serializable {
     }
 
     float[] tensors() {
-        return tensors;
+        return tensors.values();
     }
 
     Map<String, float[]> optimizerState() {
@@ -46,15 +43,5 @@ final class FullState implements Serializable {
 
     long optimizerStep() {
         return optimizerStep;
-    }
-
-    private void writeObject(ObjectOutputStream out) throws IOException {
-        out.defaultWriteObject();
-        FloatCodec.write(out, tensors);
-    }
-
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-        in.defaultReadObject();
-        tensors = FloatCodec.read(in);
     }
 }

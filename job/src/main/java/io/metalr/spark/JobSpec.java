@@ -48,13 +48,13 @@ public record JobSpec(
     }
 
     /**
-     * Whether shards send their validation gradient in the lookahead round: the exact cosine rule
+     * Whether the executors reduce their validation gradients in the meta pass: the exact cosine rule
      * in global mode, on more than one shard (one shard's own norms are exact, and computed as one
      * process computes them: a 1-shard run stays the in-process run, bit for bit). Local mode looks
      * ahead along each shard's own gradient: there is no common lookahead whose gradient a mean
      * would be, and the shards' own norms are averaged.
      */
-    boolean shardsSendValGradient() {
+    boolean reducesValGradient() {
         return mode == MetaMode.GLOBAL && meta.normalize() == MetaLrSettings.Normalize.COSINE
                 && cosineNorms == CosineNorms.EXACT && shards.count() > 1;
     }

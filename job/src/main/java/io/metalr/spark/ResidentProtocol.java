@@ -74,30 +74,6 @@ final class ResidentProtocol {
 
     record Done() implements Serializable {}
 
-    /** A float vector that serializes in bulk ({@link FloatCodec}). */
-    static final class Floats implements Serializable {
-        private static final long serialVersionUID = 1L;
-        private transient float[] values;
-
-        Floats(float[] values) {
-            this.values = values;
-        }
-
-        float[] values() {
-            return values;
-        }
-
-        private void writeObject(ObjectOutputStream out) throws IOException {
-            out.defaultWriteObject();
-            FloatCodec.write(out, values);
-        }
-
-        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-            in.defaultReadObject();
-            values = FloatCodec.read(in);
-        }
-    }
-
     static byte[] encode(Serializable message) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {

@@ -64,24 +64,15 @@ final class ResidentShard {
         }
         String host = host(ctx.getTaskInfos()[rank].address());
         try (MeshListener listener = MeshListener.open("0.0.0.0")) {
-            String[] all = ctx.allGather(host + " " + listener.port() + " " + SharedMesh.JVM + " "
-                    + (shard == null ? "missing" : "ready"));
-            if (Arrays.stream(all).anyMatch(a -> a.endsWith(" missing"))) {
+            List<TaskNote> all = new ArrayList<>();
+            for (String note : ctx.allGather(new TaskNote(host, listener.port(), SharedMesh.JVM, shard != null).format())) {
+                all.add(TaskNote.parse(note));
+            }
+            if (all.stream().anyMatch(n -> !n.ready())) {
                 return new Outcome(rank, shard == null);
             }
-            List<InetSocketAddress> peers = new ArrayList<>();
-            for (String a : all) {
-                String[] f = a.split(" ");
-                peers.add(new InetSocketAddress(f[0], Integer.parseInt(f[1])));
-            }
             Autograd.disableOnThisThread();
-            boolean oneJvm = Arrays.stream(all).allMatch(a -> a.split(" ")[2].equals(SharedMesh.JVM));
-            // no stall limit between commands: the driver may think for long (a checkpoint, an
-            // evaluation's metrics); a lost peer closes its links, a killed stage cancels the task
-            try (Collectives mesh = spec.sharedMemory() && oneJvm && all.length > 1
-                    ? SharedMesh.join(driver.secret() + "/" + driver.launch() + "/" + ctx.stageAttemptNumber(), rank, all.length,
-                            ctx::isInterrupted, driver.timeoutMs())
-                    : listener.join(rank, peers, driver.secret(), ctx::isInterrupted, driver.timeoutMs(), Long.MAX_VALUE);
+            try (Collectives mesh = join(spec, ctx, driver, listener, all);
                     Link link = rank == 0 ? Link.connect(driver.host(), driver.port(), ctx::isInterrupted, driver.timeoutMs()) : null;
                     ShardReplica replica = new ShardReplica(spec, Devices.forCurrentTask(spec.device()))) {
                 if (link != null) {
@@ -92,6 +83,35 @@ final class ResidentShard {
             }
         }
         return new Outcome(rank, false);
+    }
+
+    /** What each task tells the others through Spark's allGather: where it listens, in which JVM, whether its data is here. */
+    private record TaskNote(String host, int port, String jvm, boolean ready) {
+        String format() {
+            return host + " " + port + " " + jvm + " " + (ready ? "ready" : "missing");
+        }
+
+        static TaskNote parse(String note) {
+            String[] f = note.split(" ");
+            return new TaskNote(f[0], Integer.parseInt(f[1]), f[2], f[3].equals("ready"));
+        }
+    }
+
+    /**
+     * The ranks' collectives: through memory when every task runs in this JVM (and
+     * {@code distributed.transport} allows it), else over TCP. No stall limit between commands: the
+     * driver may think for long (a checkpoint, an evaluation's metrics); a lost peer closes its
+     * links, and a killed stage cancels the task.
+     */
+    private static Collectives join(JobSpec spec, BarrierTaskContext ctx, DriverAddress driver, MeshListener listener,
+            List<TaskNote> all) {
+        int rank = ctx.partitionId();
+        if (spec.sharedMemory() && all.size() > 1 && all.stream().allMatch(n -> n.jvm().equals(SharedMesh.JVM))) {
+            return SharedMesh.join(driver.secret() + "/" + driver.launch() + "/" + ctx.stageAttemptNumber(), rank, all.size(),
+                    ctx::isInterrupted, driver.timeoutMs());
+        }
+        List<InetSocketAddress> peers = all.stream().map(n -> new InetSocketAddress(n.host(), n.port())).toList();
+        return listener.join(rank, peers, driver.secret(), ctx::isInterrupted, driver.timeoutMs(), Long.MAX_VALUE);
     }
 
     /** The executor's host in a barrier task's address ("host:port" or a bare host). */
@@ -128,7 +148,7 @@ final class ResidentShard {
         } else if (c instanceof ResidentProtocol.Snapshot) {
             return mesh.rank() == 0 ? new ResidentProtocol.StateReply(replica.snapshot()) : null;
         } else if (c instanceof ResidentProtocol.Weights) {
-            return mesh.rank() == 0 ? new ResidentProtocol.WeightsReply(new ResidentProtocol.Floats(replica.weightsPacked())) : null;
+            return mesh.rank() == 0 ? new ResidentProtocol.WeightsReply(new Floats(replica.weightsPacked())) : null;
         } else if (c instanceof ResidentProtocol.LoadWeights w) {
             replica.loadWeights(w.tensors().values());
         } else if (c instanceof ResidentProtocol.Evaluate e) {

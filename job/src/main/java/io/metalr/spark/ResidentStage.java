@@ -132,7 +132,7 @@ final class ResidentStage implements AutoCloseable {
     }
 
     void loadWeights(float[] all) {
-        tell(new ResidentProtocol.LoadWeights(new ResidentProtocol.Floats(all)));
+        tell(new ResidentProtocol.LoadWeights(new Floats(all)));
     }
 
     /** Every shard's scores of {@code splits}, one array per shard. */

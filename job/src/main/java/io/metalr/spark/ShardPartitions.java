@@ -267,11 +267,7 @@ public final class ShardPartitions implements AutoCloseable {
         @Override
         public boolean refresh(Consumer<String> log) {
             log.accept(dataKey + ": a shard's store is not where its task ran; rebuilding the stores");
-            String key = dataKey;
-            EveryExecutor.run(sc, () -> {
-                LocalStores.release(key);
-                StoreShards.forget(key);
-            });
+            releaseOnEveryExecutor();
             handles.unpersist(true);
             handles.persist(StorageLevel.MEMORY_ONLY());
             for (StoreHandle h : handles.collect()) {
@@ -290,15 +286,20 @@ public final class ShardPartitions implements AutoCloseable {
          */
         @Override
         public void close() {
-            String key = dataKey;
             try {
-                EveryExecutor.run(sc, () -> {
-                    LocalStores.release(key);
-                    StoreShards.forget(key);
-                });
+                releaseOnEveryExecutor();
             } finally {
                 handles.unpersist(false);
             }
+        }
+
+        /** The stores and the shard views made over them, on every executor of the application. */
+        private void releaseOnEveryExecutor() {
+            String key = dataKey;
+            EveryExecutor.run(sc, () -> {
+                LocalStores.release(key);
+                StoreShards.forget(key);
+            });
         }
     }
 

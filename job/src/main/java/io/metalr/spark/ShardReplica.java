@@ -231,7 +231,7 @@ final class ShardReplica implements AutoCloseable {
                 spec.meta().lookahead().sign, name -> lookaheadBuffers.getOrDefault(name, weights().get(name)), meta,
                 spec.meta().normalize() == MetaLrSettings.Normalize.COSINE, scratch);
         float[] valGradient = null;
-        if (spec.shardsSendValGradient()) {
+        if (spec.reducesValGradient()) {
             valVector = packed(scratch, spec.learnable().names(), m.valGrads(), List.of(), Map.of(), valVector);
             valGradient = valVector;
         }
