@@ -75,7 +75,7 @@ class TrainerTest {
     // ---- (a) determinism ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"metalr", "hypergradient"})
+    @ValueSource(strings = {"metalr", "metalr_global", "hd"})
     void sameConfigSeedAndDataGiveBitwiseIdenticalRuns(String strategy) {
         JobConfig c = cfg("strategy = " + strategy, "model.name = small_resnet", "train.seed = 3");
         Run a = run(c);
@@ -203,8 +203,8 @@ class TrainerTest {
     }
 
     @Test
-    void hypergradientKeepsOneSharedRate() {
-        Run r = run(cfg("strategy = hypergradient"));
+    void metalrGlobalKeepsOneSharedRate() {
+        Run r = run(cfg("strategy = metalr_global"));
         boolean moved = false;
         for (StepReport s : r.steps()) {
             for (int j = 1; j < s.lrAfter().length; j++) {
@@ -216,8 +216,8 @@ class TrainerTest {
     }
 
     @Test
-    void hypergradientWithHeldHeadFollowsTheRule() {
-        JobConfig c = cfg("strategy = hypergradient", "meta.hold_head_epochs = 1");
+    void metalrGlobalWithHeldHeadFollowsTheRule() {
+        JobConfig c = cfg("strategy = metalr_global", "meta.hold_head_epochs = 1");
         MetaLrSettings m = c.meta();
         Run r = run(c);
         for (StepReport s : r.steps()) {
@@ -427,7 +427,7 @@ class TrainerTest {
         final ImageSet nan;
 
         StepFixture(boolean skip) {
-            StrategyPlan plan = StrategyPlan.of("metalr", groups, new StrategyPlan.Options(0.005, 0.1, 2, 0.8));
+            StrategyPlan plan = StrategyPlan.of("metalr", groups, new StrategyPlan.Options(0.005, 0.1, 2, 0.8, 0));
             MetaLrSettings meta = new MetaLrSettings(MetaLrSettings.Lookahead.DESCENT, MetaLrSettings.LrUpdate.MULTIPLICATIVE,
                     MetaLrSettings.Direction.SGD, MetaLrSettings.Normalize.NONE, 0.1, 1e-6, 1e-2, 0, 1);
             step = new TrainStep(weights, groups, opt, meta, plan, skip);
