@@ -89,9 +89,9 @@ class HdRunTest {
                 dot += g * uPrev;
             }
             double want = Math.min(1.0, Math.max(1e-6, alphaPrev + BETA * dot));
-            assertEquals(want - alphaPrev, alpha - alphaPrev, 1e-3 * Math.abs(want - alphaPrev) + 1e-12, "rate change, step " + s);
+            assertEquals(want - alphaPrev, alpha - alphaPrev, 1e-4 * Math.abs(want - alphaPrev) + 1e-12, "rate change, step " + s);
             for (int j = 0; j < groups.size(); j++) {
-                assertEquals(-dot, r.hypergradient()[j], 1e-3 * Math.abs(dot), "h = -<g_t, u_{t-1}>, step " + s + " group " + j);
+                assertEquals(-dot, r.hypergradient()[j], 1e-4 * Math.abs(dot), "h = -<g_t, u_{t-1}>, step " + s + " group " + j);
             }
             moved |= Math.abs(alpha - alphaPrev) > 1e-3 * alphaPrev;
         }

@@ -226,6 +226,32 @@ class TrainerTest {
         }
     }
 
+    /** Through the training loop: no meta pass on any step, one rate, h from the second step, the additive rule. */
+    @Test
+    void hdThroughTheLoopMovesOneRateByItsHypergradient() {
+        JobConfig c = cfg("strategy = hd", "strategy_options.hd_hyper_lr = 1e-5", "meta.hold_head_epochs = 1");
+        double beta = 1e-5;
+        Run r = run(c);
+        assertEquals(2 * STEPS_PER_EPOCH, r.steps().size());
+        boolean moved = false;
+        for (StepReport s : r.steps()) {
+            assertTrue(Double.isNaN(s.metaLoss()), "no meta pass, step " + s.step());
+            for (int j = 1; j < s.lrAfter().length; j++) {
+                assertEquals(s.lrAfter()[0], s.lrAfter()[j], 0.0, "step " + s.step());
+            }
+            if (s.step() == 0) {
+                assertEquals(0, s.hypergradient().length);
+                assertArrayEquals(s.lrBefore(), s.lrAfter(), 0.0);
+                continue;
+            }
+            assertEquals(r.setup().groups().size(), s.hypergradient().length, "step " + s.step());
+            double next = Math.min(c.meta().lrUpper(), Math.max(c.meta().lrLower(), s.lrBefore()[0] - beta * s.hypergradient()[0]));
+            assertEquals(next, s.lrAfter()[0], 1e-15, "step " + s.step());
+            moved |= s.lrAfter()[0] != s.lrBefore()[0];
+        }
+        assertTrue(moved, "the rate moved");
+    }
+
     @Test
     void linearProbeChangesOnlyTheHead() {
         Run r = run(cfg("strategy = linear_probe", "model.name = small_resnet"));
