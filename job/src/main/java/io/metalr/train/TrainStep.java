@@ -35,7 +35,10 @@ import java.util.Map;
  *   <li>theta -= alpha_new_group * u.
  * </ol>
  *
- * {@link #prepare} does 1 to 3, {@link Pending#commit} does 4 with the rates the caller's
+ * Strategy {@code hd} has no meta pass: step 3 is instead the per-group {@code <g, u_prev>} with the
+ * previous step's direction, kept in the optimizer's state ({@link io.metalr.meta.HypergradientDescent}).
+ *
+ * <p>{@link #prepare} does 1 to 3, {@link Pending#commit} does 4 with the rates the caller's
  * {@link LrController} chose; {@link #run} is the three in a row.
  *
  * <p>Cost: two forward/backward passes on a meta step, one otherwise. No second-order graph and no
