@@ -76,7 +76,7 @@ public final class DataBenchmark {
     private static double trainImagesPerSecond(ImageSet data) {
         Network net = Models.create("small_resnet", 1, 4);
         LayerGroups groups = LayerGroups.auto(net);
-        StrategyPlan plain = StrategyPlan.of("full", groups, new StrategyPlan.Options(1e-3, 0.1, 2, 0.8));
+        StrategyPlan plain = StrategyPlan.of("full", groups, new StrategyPlan.Options(1e-3, 0.1, 2, 0.8, 0));
         double[] ms = new double[30];
         try (Weights w = Weights.initialize(net, 1, Device.cpu());
                 Adam adam = new Adam(w.manager(), 0.9, 0.999, 1e-8, 1e-4, false);

@@ -69,7 +69,7 @@ public final class EngineBenchmark {
         Network net = Models.create(c.model(), c.channels(), 4);
         LayerGroups groups = LayerGroups.auto(net);
         ImageSet data = SyntheticImages.generate("stripes", 4, c.batch() * 8, c.channels(), c.size(), 5);
-        StrategyPlan.Options o = new StrategyPlan.Options(1e-3, 0.1, 2, 0.8);
+        StrategyPlan.Options o = new StrategyPlan.Options(1e-3, 0.1, 2, 0.8, 0);
         StrategyPlan plain = StrategyPlan.of("full", groups, o);
         StrategyPlan meta = StrategyPlan.of("metalr", groups, o);
         MetaLrSettings settings = MetaLrSettings.paper();
@@ -135,7 +135,7 @@ public final class EngineBenchmark {
         Network net = Models.create(c.model(), 1, 4);
         LayerGroups groups = LayerGroups.auto(net);
         ImageSet data = SyntheticImages.generate("stripes", 4, 512, 1, 28, 5);
-        StrategyPlan meta = StrategyPlan.of("metalr", groups, new StrategyPlan.Options(1e-3, 0.1, 2, 0.8));
+        StrategyPlan meta = StrategyPlan.of("metalr", groups, new StrategyPlan.Options(1e-3, 0.1, 2, 0.8, 0));
         long at200 = 0;
         long[] step = {0};
         try (Weights w = Weights.initialize(net, 1, Device.cpu());

@@ -221,7 +221,8 @@ public final class JobConfig {
                 number("train.lr"),
                 number("strategy_options.backbone_lr_scale"),
                 integer("strategy_options.partial_groups"),
-                number("strategy_options.llrd_factor"));
+                number("strategy_options.llrd_factor"),
+                number("strategy_options.hd_hyper_lr"));
     }
 
     /** Training-time augmentation (data.augment). */
@@ -288,7 +289,7 @@ public final class JobConfig {
         // every rate and factor the step multiplies by: Infinity and NaN parse as numbers
         for (String key : List.of("train.lr", "train.weight_decay", "train.beta1", "train.beta2", "train.eps",
                 "train.momentum", "meta.hyper_lr", "meta.lr_lower", "meta.lr_upper",
-                "strategy_options.backbone_lr_scale", "strategy_options.llrd_factor")) {
+                "strategy_options.backbone_lr_scale", "strategy_options.llrd_factor", "strategy_options.hd_hyper_lr")) {
             if (!Double.isFinite(number(key))) {
                 throw new IllegalArgumentException(key + " must be a finite number, got " + number(key));
             }
@@ -303,7 +304,18 @@ public final class JobConfig {
         oneOf("train.optimizer", "adam", "adamw", "sgd");
         oneOf("groups.mode", "auto", "patterns");
         oneOf("meta.source", "train", "val");
+        if (strategy().equals("hypergradient")) {
+            throw new IllegalArgumentException(StrategyPlan.RENAMED_HYPERGRADIENT);
+        }
         oneOf("strategy", StrategyPlan.NAMES);
+        if (number("strategy_options.hd_hyper_lr") < 0) {
+            throw new IllegalArgumentException("strategy_options.hd_hyper_lr must be >= 0, got " + number("strategy_options.hd_hyper_lr"));
+        }
+        // the replicas would need the averaged gradient and a shared u_{t-1} per step; not built
+        if (strategy().equals("hd") && integer("distributed.shards") > 0) {
+            throw new IllegalArgumentException("strategy = hd runs in one process only: set distributed.shards = 0 (got "
+                    + integer("distributed.shards") + ")");
+        }
         oneOf("report.record_ids", "index", "hashed");
         meta();
         augmenter();

@@ -12,8 +12,8 @@ package io.metalr.meta;
  * </pre>
  *
  * The formula for h is exact for a one-step lookahead because theta' is linear in alpha. With
- * {@code tied} (hypergradient descent, one global LR) the groups share one alpha and h is the sum
- * over groups.
+ * {@code tied} (strategy {@code metalr_global}, one global LR) the groups share one alpha and h is
+ * the sum over groups. Baydin et al.'s hypergradient descent is {@link HypergradientDescent}.
  */
 public final class MetaLrRule {
 

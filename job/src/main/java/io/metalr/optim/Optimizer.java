@@ -20,6 +20,8 @@ import java.util.Map;
  */
 public abstract class Optimizer implements AutoCloseable {
 
+    private static final String PREVIOUS_DIRECTION = "previous_direction";
+
     private final NDManager stateManager;
     private final LinkedHashMap<String, NDArray> state = new LinkedHashMap<>();
     private long step;
@@ -53,6 +55,26 @@ public abstract class Optimizer implements AutoCloseable {
         NDArray s = state.computeIfAbsent(
                 name + "#" + slot, k -> stateManager.zeros(like.getShape(), DataType.FLOAT32));
         return Scratch.alias(s, scratch);
+    }
+
+    /**
+     * The direction u this parameter's previous step proposed (hypergradient descent's u_{t-1}),
+     * aliased into scratch; null before any was remembered. It is kept with the state, so
+     * checkpoints carry it.
+     */
+    public NDArray previousDirection(String name, NDManager scratch) {
+        NDArray u = state.get(name + "#" + PREVIOUS_DIRECTION);
+        return u == null ? null : Scratch.alias(u, scratch);
+    }
+
+    /** Keeps a copy of this step's direction for the next step's {@link #previousDirection}. */
+    public void rememberDirection(String name, NDArray u) {
+        NDArray copy = u.duplicate();
+        copy.attach(stateManager);
+        NDArray old = state.put(name + "#" + PREVIOUS_DIRECTION, copy);
+        if (old != null) {
+            old.close();
+        }
     }
 
     /** Every state tensor on the host, for checkpoints; the step count is {@link #step()}. */

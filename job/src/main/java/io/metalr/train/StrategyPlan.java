@@ -11,25 +11,42 @@ import java.util.Locale;
  * from pretrained weights. MetaLR and every baseline run through the same trainer this way.
  */
 public record StrategyPlan(
-        String strategy, boolean[] trainable, double[] initialLr, Learning learning, boolean pretrained) {
+        String strategy, boolean[] trainable, double[] initialLr, Learning learning, boolean pretrained, double hdHyperLr) {
 
     /** How the learning rates evolve. */
     public enum Learning {
         FIXED,
         PER_GROUP,
-        TIED
+        TIED,
+        /** Hypergradient descent (Baydin et al. 2018): one global rate moved by the training loss's
+         *  hypergradient, no lookahead pass. */
+        HD
     }
 
     public static final String[] NAMES = {
-        "metalr", "full", "linear_probe", "partial", "llrd", "hypergradient", "fixed_groups", "scratch"
+        "metalr", "full", "linear_probe", "partial", "llrd", "metalr_global", "hd", "fixed_groups", "scratch"
     };
 
     /** Strategy options, as {@code strategy_options} in the config. */
-    public record Options(double lr, double backboneLrScale, int partialGroups, double llrdFactor) {}
+    public record Options(double lr, double backboneLrScale, int partialGroups, double llrdFactor, double hdHyperLr) {}
 
-    /** Whether step {@code step} runs a meta step: the rates are learnt and it is every k-th step. */
+    /** What {@code strategy = hypergradient} (an older name) is told. */
+    public static final String RENAMED_HYPERGRADIENT =
+            "strategy 'hypergradient' was renamed to metalr_global; the true hypergradient descent is hd";
+
+    /** A plan whose rates are not learnt by hypergradient descent (hd_hyper_lr unused). */
+    public StrategyPlan(String strategy, boolean[] trainable, double[] initialLr, Learning learning, boolean pretrained) {
+        this(strategy, trainable, initialLr, learning, pretrained, 0);
+    }
+
+    /** Whether the rates are learnt by MetaLR's validation lookahead (a meta pass and a meta batch). */
+    public boolean looksAhead() {
+        return learning == Learning.PER_GROUP || learning == Learning.TIED;
+    }
+
+    /** Whether step {@code step} runs a meta step: the rates are learnt by lookahead and it is every k-th step. */
     public boolean metaStep(long step, int every) {
-        return learning != Learning.FIXED && step % every == 0;
+        return looksAhead() && step % every == 0;
     }
 
     /** Which rates may move in an epoch: trained groups, except the head while it is held. */
@@ -57,7 +74,10 @@ public record StrategyPlan(
             case "metalr" -> new StrategyPlan("metalr", all, backboneScaled, Learning.PER_GROUP, true);
             case "full" -> new StrategyPlan("full", all, same, Learning.FIXED, true);
             case "scratch" -> new StrategyPlan("scratch", all, same, Learning.FIXED, false);
-            case "hypergradient" -> new StrategyPlan("hypergradient", all, same, Learning.TIED, true);
+            case "metalr_global" -> new StrategyPlan("metalr_global", all, same, Learning.TIED, true);
+            // every group from the first step, so no held head either
+            case "hd" -> new StrategyPlan("hd", all, same, Learning.HD, true, o.hdHyperLr());
+            case "hypergradient" -> throw new IllegalArgumentException(RENAMED_HYPERGRADIENT);
             case "fixed_groups" -> new StrategyPlan("fixed_groups", all, backboneScaled, Learning.FIXED, true);
             case "linear_probe" -> {
                 boolean[] t = new boolean[d];

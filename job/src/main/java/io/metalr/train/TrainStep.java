@@ -1,7 +1,10 @@
 package io.metalr.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.metalr.data.Batch;
 import io.metalr.groups.LayerGroups;
 import io.metalr.meta.GroupSums;
@@ -32,7 +35,10 @@ import java.util.Map;
  *   <li>theta -= alpha_new_group * u.
  * </ol>
  *
- * {@link #prepare} does 1 to 3, {@link Pending#commit} does 4 with the rates the caller's
+ * Strategy {@code hd} has no meta pass: step 3 is instead the per-group {@code <g, u_prev>} with the
+ * previous step's direction, kept in the optimizer's state ({@link io.metalr.meta.HypergradientDescent}).
+ *
+ * <p>{@link #prepare} does 1 to 3, {@link Pending#commit} does 4 with the rates the caller's
  * {@link LrController} chose; {@link #run} is the three in a row.
  *
  * <p>Cost: two forward/backward passes on a meta step, one otherwise. No second-order graph and no
@@ -186,6 +192,9 @@ public final class TrainStep implements AutoCloseable {
                 p.theta.put(name, t);
                 p.u.put(name, optimizer.direction(name, t, g.grads().get(name), scratch));
             }
+            if (plan.learning() == StrategyPlan.Learning.HD) {
+                p.sums = hypergradientSums(g.grads(), p.u, scratch);
+            }
             MetaLrSettings settings = rates.settings();
             if (meta != null && plan.metaStep(step, settings.every())) {
                 Map<String, NDArray> d = settings.direction() == MetaLrSettings.Direction.SGD ? g.grads() : p.u;
@@ -223,6 +232,34 @@ public final class TrainStep implements AutoCloseable {
             return new StepReport(step, epoch, p.trainLoss(), p.correct(), p.count(), p.metaLoss(), before, after,
                     up.hypergradient(), false);
         }
+    }
+
+    /**
+     * Hypergradient descent's per-group {@code <g_t, u_{t-1}>} (null on the first step: no
+     * u_{t-1}), and this step's u kept in the optimizer's state for the next.
+     */
+    private GroupSums hypergradientSums(Map<String, NDArray> grads, Map<String, NDArray> u, NDManager scratch) {
+        NDList dots = new NDList();
+        for (String name : learnableParams) {
+            NDArray prev = optimizer.previousDirection(name, scratch);
+            if (prev != null) {
+                dots.add(grads.get(name).mul(prev).sum());
+            }
+            optimizer.rememberDirection(name, u.get(name));
+        }
+        if (dots.isEmpty()) {
+            return null;
+        }
+        if (dots.size() != learnableParams.size()) {
+            throw new IllegalStateException("hd: the optimizer remembers the previous direction of " + dots.size() + " of "
+                    + learnableParams.size() + " trained parameters");
+        }
+        double[] host = NDArrays.stack(dots).toType(DataType.FLOAT64, false).toDoubleArray();
+        GroupSums sums = GroupSums.zeros(groups.size());
+        for (int i = 0; i < host.length; i++) {
+            sums.dot()[groupOfLearnable[i]] += host[i];
+        }
+        return sums;
     }
 
     /** At the lookahead: frozen parameters as they are, batch-norm buffers from the scratch set. */

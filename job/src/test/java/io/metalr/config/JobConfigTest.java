@@ -179,9 +179,29 @@ class JobConfigTest {
         "train.checkpoint_every|-10",
         "train.keep_checkpoints|0",
         "distributed.meta_mode|both",
+        "strategy_options.hd_hyper_lr|-1e-7",
+        "strategy_options.hd_hyper_lr|NaN",
     })
     void badValueNamesTheKey(String key, String value) {
         assertNamesKey(key, error(key + " = " + value));
+    }
+
+    @Test
+    void theOldHypergradientNameIsRefusedNamingItsNewNames() {
+        RuntimeException e = error("strategy = hypergradient");
+        assertNamesKey("strategy", e);
+        assertTrue(e.getMessage().contains("renamed to metalr_global"), e.getMessage());
+        assertTrue(e.getMessage().contains("the true hypergradient descent is hd"), e.getMessage());
+        assertEquals("metalr_global", parse("strategy = metalr_global").strategy());
+    }
+
+    @Test
+    void hdIsRefusedOnShards() {
+        RuntimeException e = error("strategy = hd\ndistributed.shards = 2");
+        assertNamesKey("strategy", e);
+        assertNamesKey("distributed.shards", e);
+        assertEquals("hd", parse("strategy = hd\ndistributed.shards = 0").strategy());
+        assertEquals(1e-7, parse("strategy = hd").number("strategy_options.hd_hyper_lr"), 0.0);
     }
 
     @Test

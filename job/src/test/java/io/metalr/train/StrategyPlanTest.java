@@ -20,7 +20,7 @@ class StrategyPlanTest {
 
     private static final LayerGroups GROUPS = LayerGroups.auto(Models.create("resnet18", 3, 10)); // 10 groups
     private static final int D = 10;
-    private static final StrategyPlan.Options OPT = new StrategyPlan.Options(0.01, 0.1, 3, 0.5);
+    private static final StrategyPlan.Options OPT = new StrategyPlan.Options(0.01, 0.1, 3, 0.5, 0);
 
     private static StrategyPlan plan(String s) {
         return StrategyPlan.of(s, GROUPS, OPT);
@@ -50,7 +50,7 @@ class StrategyPlanTest {
         assertEquals(StrategyPlan.Learning.PER_GROUP, p.learning());
         assertTrue(p.pretrained());
         // the scale is an option
-        StrategyPlan q = StrategyPlan.of("metalr", GROUPS, new StrategyPlan.Options(0.02, 0.25, 2, 0.8));
+        StrategyPlan q = StrategyPlan.of("metalr", GROUPS, new StrategyPlan.Options(0.02, 0.25, 2, 0.8, 0));
         assertEquals(0.005, q.initialLr()[0], 1e-18);
         assertEquals(0.02, q.initialLr()[D - 1], 0.0);
     }
@@ -78,7 +78,7 @@ class StrategyPlanTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 9, 10})
     void partial(int k) {
-        StrategyPlan p = StrategyPlan.of("partial", GROUPS, new StrategyPlan.Options(0.01, 0.1, k, 0.8));
+        StrategyPlan p = StrategyPlan.of("partial", GROUPS, new StrategyPlan.Options(0.01, 0.1, k, 0.8, 0));
         for (int j = 0; j < D; j++) {
             assertEquals(j >= D - k, p.trainable()[j], "group " + j + " with k=" + k);
         }
@@ -91,7 +91,7 @@ class StrategyPlanTest {
     @ValueSource(ints = {0, -1, 11})
     void partialOutOfRangeNamesTheKey(int k) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> StrategyPlan.of("partial", GROUPS, new StrategyPlan.Options(0.01, 0.1, k, 0.8)));
+                () -> StrategyPlan.of("partial", GROUPS, new StrategyPlan.Options(0.01, 0.1, k, 0.8, 0)));
         assertTrue(e.getMessage().contains("strategy_options.partial_groups"), e.getMessage());
     }
 
@@ -108,7 +108,7 @@ class StrategyPlanTest {
         }
         assertEquals(StrategyPlan.Learning.FIXED, p.learning());
         assertTrue(p.pretrained());
-        StrategyPlan one = StrategyPlan.of("llrd", GROUPS, new StrategyPlan.Options(0.01, 0.1, 2, 1.0));
+        StrategyPlan one = StrategyPlan.of("llrd", GROUPS, new StrategyPlan.Options(0.01, 0.1, 2, 1.0, 0));
         assertArrayEquals(filled(0.01), one.initialLr(), 1e-18);
     }
 
@@ -116,17 +116,38 @@ class StrategyPlanTest {
     @ValueSource(doubles = {0.0, -0.5, 1.5, Double.NaN})
     void llrdFactorOutOfRangeNamesTheKey(double f) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> StrategyPlan.of("llrd", GROUPS, new StrategyPlan.Options(0.01, 0.1, 2, f)));
+                () -> StrategyPlan.of("llrd", GROUPS, new StrategyPlan.Options(0.01, 0.1, 2, f, 0)));
         assertTrue(e.getMessage().contains("strategy_options.llrd_factor"), e.getMessage());
     }
 
     @Test
-    void hypergradientIsTied() {
-        StrategyPlan p = plan("hypergradient");
+    void metalrGlobalIsTied() {
+        StrategyPlan p = plan("metalr_global");
         assertArrayEquals(allTrue(), p.trainable());
         assertArrayEquals(filled(0.01), p.initialLr(), 0.0);
         assertEquals(StrategyPlan.Learning.TIED, p.learning());
         assertTrue(p.pretrained());
+    }
+
+    @Test
+    void hdLearnsOneRateOfEveryGroupWithoutALookahead() {
+        StrategyPlan p = StrategyPlan.of("hd", GROUPS, new StrategyPlan.Options(0.01, 0.1, 3, 0.5, 1e-7));
+        assertArrayEquals(allTrue(), p.trainable());
+        assertArrayEquals(filled(0.01), p.initialLr(), 0.0);
+        assertEquals(StrategyPlan.Learning.HD, p.learning());
+        assertEquals(1e-7, p.hdHyperLr(), 0.0);
+        assertTrue(p.pretrained());
+        assertFalse(p.looksAhead());
+        for (long step = 0; step < 4; step++) {
+            assertFalse(p.metaStep(step, 1), "no meta pass at step " + step);
+        }
+        assertTrue(plan("metalr_global").metaStep(0, 1));
+    }
+
+    @Test
+    void theOldHypergradientNameIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan("hypergradient"));
+        assertTrue(e.getMessage().contains("renamed to metalr_global") && e.getMessage().contains("hd"), e.getMessage());
     }
 
     @Test
@@ -149,7 +170,7 @@ class StrategyPlanTest {
 
     @Test
     void everyNamedStrategyBuildsAndOnlyThoseDo() {
-        assertEquals(List.of("metalr", "full", "linear_probe", "partial", "llrd", "hypergradient", "fixed_groups", "scratch"),
+        assertEquals(List.of("metalr", "full", "linear_probe", "partial", "llrd", "metalr_global", "hd", "fixed_groups", "scratch"),
                 List.of(StrategyPlan.NAMES));
         for (String s : StrategyPlan.NAMES) {
             StrategyPlan p = plan(s);

@@ -85,6 +85,8 @@ class MainCliTest {
     void otherConfigErrorsAreBadConfig(@TempDir Path dir) {
         assertEquals(ExitCodes.BAD_CONFIG, Main.execute("train", "--set", "train.epochs=many"));
         assertEquals(ExitCodes.BAD_CONFIG, Main.execute("train", "--set", "strategy=magic"));
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute("train", "--set", "strategy=hypergradient"), "the old name");
+        assertEquals(ExitCodes.BAD_CONFIG, Main.execute("train", "--set", "strategy=hd", "--set", "distributed.shards=2"));
         assertEquals(ExitCodes.BAD_CONFIG, Main.execute("train", "--set", "train.epochs"));
         assertEquals(ExitCodes.BAD_CONFIG, Main.execute("train", "--config", dir.resolve("missing.conf").toString()));
         List<String> sets = new ArrayList<>(TINY);

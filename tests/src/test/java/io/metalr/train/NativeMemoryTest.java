@@ -31,13 +31,14 @@ class NativeMemoryTest {
         "metalr, adam, SGD, 300",
         "metalr, sgd, OPTIMIZER, 60",
         "full, adamw, SGD, 60",
-        "hypergradient, adam, OPTIMIZER, 60",
+        "metalr_global, adam, OPTIMIZER, 60",
+        "hd, adam, SGD, 60",
     })
     void trainStepsDoNotLeakArraysIntoTheWeightsManager(String strategy, String optimizer,
             MetaLrSettings.Direction direction, int steps) {
         Network net = Models.create("small_resnet", 1, 3);
         LayerGroups groups = LayerGroups.auto(net);
-        StrategyPlan plan = StrategyPlan.of(strategy, groups, new StrategyPlan.Options(0.005, 0.1, 2, 0.8));
+        StrategyPlan plan = StrategyPlan.of(strategy, groups, new StrategyPlan.Options(0.005, 0.1, 2, 0.8, 1e-7));
         MetaLrSettings meta = new MetaLrSettings(MetaLrSettings.Lookahead.DESCENT, MetaLrSettings.LrUpdate.MULTIPLICATIVE,
                 direction, MetaLrSettings.Normalize.NONE, 0.1, 1e-6, 1e-2, 0, 1);
         ImageSet data = SyntheticImages.generate("stripes", 3, 32, 1, 8, 1);
@@ -69,7 +70,8 @@ class NativeMemoryTest {
             long tensors = net.params().size();
             long buffers = net.params().stream().filter(p -> !p.trainable()).count();
             long learnable = net.params().stream().filter(p -> p.trainable()).count();
-            long slots = optimizer.startsWith("adam") ? 2 : 1;
+            // hd keeps each parameter's previous direction with the optimizer's state
+            long slots = (optimizer.startsWith("adam") ? 2 : 1) + (plan.learning() == StrategyPlan.Learning.HD ? 1 : 0);
             assertEquals(tensors + buffers + slots * learnable, after);
             // evaluation passes do not leak either
             for (int k = 0; k < 20; k++) {

@@ -75,7 +75,7 @@ class TrainerTest {
     // ---- (a) determinism ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"metalr", "hypergradient"})
+    @ValueSource(strings = {"metalr", "metalr_global", "hd"})
     void sameConfigSeedAndDataGiveBitwiseIdenticalRuns(String strategy) {
         JobConfig c = cfg("strategy = " + strategy, "model.name = small_resnet", "train.seed = 3");
         Run a = run(c);
@@ -203,8 +203,8 @@ class TrainerTest {
     }
 
     @Test
-    void hypergradientKeepsOneSharedRate() {
-        Run r = run(cfg("strategy = hypergradient"));
+    void metalrGlobalKeepsOneSharedRate() {
+        Run r = run(cfg("strategy = metalr_global"));
         boolean moved = false;
         for (StepReport s : r.steps()) {
             for (int j = 1; j < s.lrAfter().length; j++) {
@@ -216,14 +216,40 @@ class TrainerTest {
     }
 
     @Test
-    void hypergradientWithHeldHeadFollowsTheRule() {
-        JobConfig c = cfg("strategy = hypergradient", "meta.hold_head_epochs = 1");
+    void metalrGlobalWithHeldHeadFollowsTheRule() {
+        JobConfig c = cfg("strategy = metalr_global", "meta.hold_head_epochs = 1");
         MetaLrSettings m = c.meta();
         Run r = run(c);
         for (StepReport s : r.steps()) {
             double next = Math.min(m.lrUpper(), Math.max(m.lrLower(), s.lrBefore()[0] * (1 - m.hyperLr() * s.hypergradient()[0])));
             assertEquals(next, s.lrAfter()[0], 1e-12 * next, "step " + s.step());
         }
+    }
+
+    /** Through the training loop: no meta pass on any step, one rate, h from the second step, the additive rule. */
+    @Test
+    void hdThroughTheLoopMovesOneRateByItsHypergradient() {
+        JobConfig c = cfg("strategy = hd", "strategy_options.hd_hyper_lr = 1e-5", "meta.hold_head_epochs = 1");
+        double beta = 1e-5;
+        Run r = run(c);
+        assertEquals(2 * STEPS_PER_EPOCH, r.steps().size());
+        boolean moved = false;
+        for (StepReport s : r.steps()) {
+            assertTrue(Double.isNaN(s.metaLoss()), "no meta pass, step " + s.step());
+            for (int j = 1; j < s.lrAfter().length; j++) {
+                assertEquals(s.lrAfter()[0], s.lrAfter()[j], 0.0, "step " + s.step());
+            }
+            if (s.step() == 0) {
+                assertEquals(0, s.hypergradient().length);
+                assertArrayEquals(s.lrBefore(), s.lrAfter(), 0.0);
+                continue;
+            }
+            assertEquals(r.setup().groups().size(), s.hypergradient().length, "step " + s.step());
+            double next = Math.min(c.meta().lrUpper(), Math.max(c.meta().lrLower(), s.lrBefore()[0] - beta * s.hypergradient()[0]));
+            assertEquals(next, s.lrAfter()[0], 1e-15, "step " + s.step());
+            moved |= s.lrAfter()[0] != s.lrBefore()[0];
+        }
+        assertTrue(moved, "the rate moved");
     }
 
     @Test
@@ -427,7 +453,7 @@ class TrainerTest {
         final ImageSet nan;
 
         StepFixture(boolean skip) {
-            StrategyPlan plan = StrategyPlan.of("metalr", groups, new StrategyPlan.Options(0.005, 0.1, 2, 0.8));
+            StrategyPlan plan = StrategyPlan.of("metalr", groups, new StrategyPlan.Options(0.005, 0.1, 2, 0.8, 0));
             MetaLrSettings meta = new MetaLrSettings(MetaLrSettings.Lookahead.DESCENT, MetaLrSettings.LrUpdate.MULTIPLICATIVE,
                     MetaLrSettings.Direction.SGD, MetaLrSettings.Normalize.NONE, 0.1, 1e-6, 1e-2, 0, 1);
             step = new TrainStep(weights, groups, opt, meta, plan, skip);

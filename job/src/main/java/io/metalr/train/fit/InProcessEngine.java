@@ -12,7 +12,6 @@ import io.metalr.optim.Optimizer;
 import io.metalr.optim.Optimizers;
 import io.metalr.train.Evaluator;
 import io.metalr.train.RunSetup;
-import io.metalr.train.StrategyPlan;
 import io.metalr.train.TrainStep;
 import io.metalr.udf.image.Augmenter;
 
@@ -35,7 +34,7 @@ public final class InProcessEngine implements StepEngine {
     private final ImageSet test;
     private final Shards trainOrder;
     private final Shards metaOrder;
-    private final boolean learnsRates;
+    private final boolean looksAhead;
     private final Augmenter augmenter;
     private final int batchSize;
     private final int metaBatchSize;
@@ -59,7 +58,7 @@ public final class InProcessEngine implements StepEngine {
         this.metaBatchSize = cfg.metaBatchSize();
         this.evalBatchSize = cfg.integer("train.eval_batch_size");
         this.augmenter = cfg.augmenter();
-        this.learnsRates = setup.plan().learning() != StrategyPlan.Learning.FIXED;
+        this.looksAhead = setup.plan().looksAhead();
         this.trainOrder = Shards.of(train, 1, seed);
         this.metaOrder = metaSource == train ? trainOrder : Shards.of(metaSource, 1, seed);
         Weights w = Weights.fromHost(setup.net(), initial, device);
@@ -100,7 +99,7 @@ public final class InProcessEngine implements StepEngine {
             Batch b = augmenter.enabled()
                     ? train.augmentedBatch(batches, idx, augmenter, seed, r.epoch())
                     : train.batch(batches, idx);
-            Batch m = learnsRates ? metaSource.batch(batches, metaOrder.metaBatch(0, seed, r.epoch(), r.step(), metaBatchSize)) : null;
+            Batch m = looksAhead ? metaSource.batch(batches, metaOrder.metaBatch(0, seed, r.epoch(), r.step(), metaBatchSize)) : null;
             pending = step.prepare(b, m, r.epoch(), r.step(), r.lr());
         }
         return new StepSums(pending.trainLoss(), pending.correct(), pending.count(), pending.metaLoss(), pending.sums(),

@@ -3,6 +3,7 @@ package io.metalr.train.fit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.typesafe.config.ConfigFactory;
@@ -16,7 +17,8 @@ import io.metalr.spark.RunFingerprint;
 import io.metalr.train.RunSetup;
 import io.metalr.train.Trainer;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -32,28 +34,34 @@ class InProcessResumeTest {
     @TempDir
     Path dir;
 
-    private static final JobConfig CFG = JobConfig.of(ConfigFactory.parseString(String.join("\n",
-            "device = cpu", "model.name = small_resnet", "strategy = metalr", "train.epochs = 2", "train.batch_size = 8",
-            "train.log_every = 0", "train.select_metric = loss", "meta.hold_head_epochs = 1", "meta.direction = optimizer")));
+    private static JobConfig config(String strategy) {
+        return JobConfig.of(ConfigFactory.parseString(String.join("\n",
+                "device = cpu", "model.name = small_resnet", "strategy = " + strategy, "train.epochs = 2", "train.batch_size = 8",
+                "train.log_every = 0", "train.select_metric = loss", "meta.hold_head_epochs = 1", "meta.direction = optimizer",
+                // hd (which keeps u_{t-1} across the restart): below meta.lr_upper, a beta that moves the rate visibly
+                strategy.equals("hd") ? "train.lr = 0.005\nstrategy_options.hd_hyper_lr = 1e-5" : "")));
+    }
+
+    private JobConfig cfg;
     private static final ImageSet TRAIN = SyntheticImages.generate("blobs", 3, 44, 1, 12, 5);
     private static final ImageSet VAL = SyntheticImages.generate("blobs", 3, 30, 1, 12, 6);
 
-    private static Trainer.Outcome run(CheckpointPolicy checkpoints, MetricsLog metrics, long dieAtStep) {
-        RunSetup setup = RunSetup.from(CFG, 1, 3);
+    private Trainer.Outcome run(CheckpointPolicy checkpoints, MetricsLog metrics, long dieAtStep) {
+        RunSetup setup = RunSetup.from(cfg, 1, 3);
         FitListener die = (r, t) -> {
             if (r.step() == dieAtStep) {
                 throw new IllegalStateException("killed at step " + dieAtStep);
             }
         };
-        try (InProcessEngine engine = new InProcessEngine(CFG, setup, Device.cpu(), TRAIN, VAL, null)) {
-            return new FitLoop(CFG, setup, engine, List.of(die), checkpoints, metrics, s -> { }).run();
+        try (InProcessEngine engine = new InProcessEngine(cfg, setup, Device.cpu(), TRAIN, VAL, null)) {
+            return new FitLoop(cfg, setup, engine, List.of(die), checkpoints, metrics, s -> { }).run();
         }
     }
 
     private CheckpointPolicy checkpoints(boolean resume) {
-        RunSetup setup = RunSetup.from(CFG, 1, 3);
+        RunSetup setup = RunSetup.from(cfg, 1, 3);
         return new CheckpointPolicy(dir.toUri().toString(), 4, 2, resume,
-                RunFingerprint.of(CFG, 0, MetaMode.GLOBAL, setup.initial(), TRAIN, VAL, null));
+                RunFingerprint.of(cfg, 0, MetaMode.GLOBAL, setup.initial(), TRAIN, VAL, null));
     }
 
     private static String lines(MetricsLog m) throws Exception {
@@ -62,14 +70,18 @@ class InProcessResumeTest {
         return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    @Test
-    void resumedRunEqualsAnUndisturbedOne() throws Exception {
-        MetricsLog whole = new MetricsLog(RunSetup.from(CFG, 1, 3).groups().names());
+    @ParameterizedTest
+    @ValueSource(strings = {"metalr", "hd"})
+    void resumedRunEqualsAnUndisturbedOne(String strategy) throws Exception {
+        cfg = config(strategy);
+        MetricsLog whole = new MetricsLog(RunSetup.from(cfg, 1, 3).groups().names());
         Trainer.Outcome undisturbed = run(null, whole, -1);
         assertEquals(12, undisturbed.steps(), "ceil(44 / 8) = 6 steps an epoch");
+        assertTrue(!java.util.Arrays.equals(undisturbed.finalLr(), RunSetup.from(cfg, 1, 3).plan().initialLr()),
+                "the rates moved");
         // killed in epoch 0 after the checkpoint of step 4 (step index 5 fails), resumed mid-epoch
         assertThrows(IllegalStateException.class, () -> run(checkpoints(false), null, 5));
-        MetricsLog log = new MetricsLog(RunSetup.from(CFG, 1, 3).groups().names());
+        MetricsLog log = new MetricsLog(RunSetup.from(cfg, 1, 3).groups().names());
         Trainer.Outcome resumed = run(checkpoints(true), log, -1);
 
         assertEquals(undisturbed.steps(), resumed.steps());
