@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * The demo's real data, prepared from two Debian packages into MedMNIST-layout {@code .npz} files
@@ -25,7 +26,10 @@ import java.util.function.Consumer;
  *       a stratified 10% of train;
  *   <li>target: brain MRI ({@code mricron-data}: the Colin-27 T1 with the AAL atlas), 32x32 axial
  *       patches labelled by coarse brain region (5 classes), split 70/15/15 by slabs of 8 slices,
- *       so neighbouring slices never sit on both sides of a split.
+ *       so neighbouring slices never sit on both sides of a split;
+ *   <li>second target: macaque brain MRI ({@code mricron-data}: the INIA19 rhesus macaque T1 with
+ *       its NeuroMaps atlas), 32x32 coronal patches labelled by block of atlas structures (5
+ *       classes, {@link NiftiSettings#inia19Blocks()}), split the same way.
  * </ul>
  */
 public final class DemoData {
@@ -33,17 +37,20 @@ public final class DemoData {
     public static final String FASHION_DIR = "/usr/share/datasets/fashion-mnist";
     public static final String SOURCE_FILE = "fashion-mnist.npz";
     public static final String TARGET_FILE = "brain-mri.npz";
+    public static final String MACAQUE_FILE = "macaque-mri.npz";
     private static final List<String> PACKAGES = List.of("dataset-fashion-mnist", "mricron-data");
 
     private DemoData() {}
 
-    /** Writes both files into {@code dir} unless they are there; returns the two paths. */
+    /** Writes the three files into {@code dir} unless they are there; returns source, target, second target. */
     public static Path[] prepare(Path dir, long seed, Consumer<String> log) throws IOException {
         Files.createDirectories(dir);
         Path source = dir.resolve(SOURCE_FILE);
         Path target = dir.resolve(TARGET_FILE);
-        if (Files.isRegularFile(source) && Files.isRegularFile(target)) {
-            return new Path[] {source, target};
+        Path macaque = dir.resolve(MACAQUE_FILE);
+        Path[] all = {source, target, macaque};
+        if (Files.isRegularFile(source) && Files.isRegularFile(target) && Files.isRegularFile(macaque)) {
+            return all;
         }
         ensurePackages(log);
         if (!Files.isRegularFile(source)) {
@@ -56,13 +63,20 @@ public final class DemoData {
             SampleSet mri = NiftiReader.read(NiftiSettings.MRICRON_T1, NiftiSettings.demoAal(), OnBadRecord.FAIL);
             write(target, mri, new Splits.Ratios(0.7, 0.15, 0.15), seed);
         }
-        return new Path[] {source, target};
+        if (!Files.isRegularFile(macaque)) {
+            log.accept("preparing " + macaque + " from " + NiftiSettings.MRICRON_INIA19_T1 + " and "
+                    + NiftiSettings.MRICRON_INIA19_ATLAS);
+            SampleSet mri = NiftiReader.read(NiftiSettings.MRICRON_INIA19_T1, NiftiSettings.demoInia19(), OnBadRecord.FAIL);
+            write(macaque, mri, new Splits.Ratios(0.7, 0.15, 0.15), seed);
+        }
+        return all;
     }
 
     /** Installs the two packages with apt-get when their files are missing, or says what to do. */
     static void ensurePackages(Consumer<String> log) throws IOException {
         boolean fashion = Files.isDirectory(Path.of(FASHION_DIR));
-        boolean mri = Files.isRegularFile(Path.of(NiftiSettings.MRICRON_T1)) && Files.isRegularFile(Path.of(NiftiSettings.MRICRON_AAL));
+        boolean mri = Stream.of(NiftiSettings.MRICRON_T1, NiftiSettings.MRICRON_AAL, NiftiSettings.MRICRON_INIA19_T1,
+                NiftiSettings.MRICRON_INIA19_ATLAS).allMatch(f -> Files.isRegularFile(Path.of(f)));
         if (fashion && mri) {
             return;
         }
@@ -72,7 +86,8 @@ public final class DemoData {
             throw new IOException("the demo data come from the Debian packages " + String.join(" and ", PACKAGES)
                     + (apt ? "; install them as root: apt-get install " + String.join(" ", PACKAGES)
                             : "; without apt, put Fashion-MNIST's IDX files (train-*/t10k-*) in " + FASHION_DIR
-                                    + " and mricron's ch2bet.nii.gz and aal.nii.gz in " + NiftiSettings.MRICRON_TEMPLATES));
+                                    + " and mricron's ch2bet.nii.gz, aal.nii.gz, inia19-t1-brain.nii.gz and inia19-NeuroMaps.nii.gz in "
+                                    + NiftiSettings.MRICRON_TEMPLATES));
         }
         log.accept("installing " + String.join(" ", PACKAGES) + " with apt-get");
         run(List.of("apt-get", "update", "-qq"));

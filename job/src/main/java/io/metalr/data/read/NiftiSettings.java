@@ -31,6 +31,12 @@ public record NiftiSettings(String labelPath, int axis, int patchSize, int strid
     /** The demo's atlas: mricron-data's AAL (116 regions, numbered as in {@code aal.nii.txt}). */
     public static final String MRICRON_AAL = MRICRON_TEMPLATES + "/aal.nii.gz";
 
+    /** The second task's T1: mricron-data's INIA19 rhesus macaque template (brain only, 0.5 mm). */
+    public static final String MRICRON_INIA19_T1 = MRICRON_TEMPLATES + "/inia19-t1-brain.nii.gz";
+
+    /** The second task's atlas: mricron-data's NeuroMaps labels on the INIA19 grid. */
+    public static final String MRICRON_INIA19_ATLAS = MRICRON_TEMPLATES + "/inia19-NeuroMaps.nii.gz";
+
     public NiftiSettings {
         if (labelPath == null || labelPath.isBlank()) {
             throw new IllegalArgumentException("nifti: labelPath (the atlas volume) is required");
@@ -199,11 +205,56 @@ public record NiftiSettings(String labelPath, int axis, int patchSize, int strid
                 Region.of("cerebellum", "91-116"));
     }
 
-    /** Regions by name, as the config key {@code data.nifti.regions} gives them: {@code aal_coarse}. */
-    public static List<Region> namedRegions(String name) {
-        if (name != null && name.trim().toLowerCase(Locale.ROOT).replace('-', '_').equals("aal_coarse")) {
-            return aalCoarse();
+    /**
+     * The INIA19 rhesus macaque template cut into 32x32 CORONAL patches (0.5 mm voxels: 16 mm, about
+     * the physical share of a macaque brain that the human task's 32 mm patches are of a human
+     * one), labelled by five blocks of NeuroMaps structure ids ({@link #inia19Blocks()}), slabs of 8
+     * slices (4 mm). On mricron-data, min labelled 0.5: 573 / 696 / 584 / 467 / 601 patches (2921,
+     * in 18 slabs).
+     *
+     * @param labelPath the NeuroMaps volume, such as {@code /usr/share/mricron/templates/inia19-NeuroMaps.nii.gz}
+     */
+    public static NiftiSettings demoInia19(String labelPath) {
+        return new NiftiSettings(labelPath, 1, 32, 16, 0.5, 8, inia19Blocks());
+    }
+
+    /** {@link #demoInia19(String)} on mricron-data's {@code inia19-NeuroMaps.nii.gz}. */
+    public static NiftiSettings demoInia19() {
+        return demoInia19(MRICRON_INIA19_ATLAS);
+    }
+
+    /**
+     * NeuroMaps (Rohlfing et al. 2012) numbers a structure v in the left hemisphere and v + 1000 in
+     * the right; mricron-data ships no table of the structures' names, so these classes are blocks
+     * of ids, both hemispheres together, each a set of whole atlas structures. Their voxels' mean
+     * positions (INIA19 voxel y, posterior to anterior, 0-205; z, inferior to superior, 0-127) differ
+     * block to block: 1-19 at y 52 z 70 (posterior), 20-59 at y 88 z 64, 60-149 at y 102 z 68, 150-199
+     * at y 122 z 75 (anterior), 200 and up at y 92 z 53 (the spread one: inferior and deep structures). Ids are checked
+     * against the volume: every structure in it falls in exactly one block.
+     */
+    public static List<Region> inia19Blocks() {
+        List<Region> blocks = new ArrayList<>();
+        for (String range : List.of("1-19", "20-59", "60-149", "150-199", "200-999")) {
+            String[] ab = range.split("-");
+            String name = String.format(Locale.ROOT, "nm_%03d_%03d", Integer.parseInt(ab[0]), Integer.parseInt(ab[1]));
+            int a = Integer.parseInt(ab[0]);
+            int b = Integer.parseInt(ab[1]);
+            blocks.add(Region.of(name, a + "-" + b + ", " + (a + 1000) + "-" + (b + 1000)));
         }
-        throw new IllegalArgumentException("nifti: unknown regions '" + name + "' (known: aal_coarse)");
+        return blocks;
+    }
+
+    /**
+     * Regions by name, as the config key {@code data.nifti.regions} gives them: {@code aal_coarse}
+     * or {@code inia19_blocks}.
+     */
+    public static List<Region> namedRegions(String name) {
+        String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+        return switch (key) {
+            case "aal_coarse" -> aalCoarse();
+            case "inia19_blocks" -> inia19Blocks();
+            default -> throw new IllegalArgumentException(
+                    "nifti: unknown regions '" + name + "' (known: aal_coarse, inia19_blocks)");
+        };
     }
 }

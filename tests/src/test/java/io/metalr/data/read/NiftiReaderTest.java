@@ -310,6 +310,10 @@ class NiftiReaderTest {
                 List.of(NiftiSettings.Region.of("a", "1-5"), NiftiSettings.Region.of("b", "5-9"))));
         assertThrows(IllegalArgumentException.class, () -> NiftiSettings.Region.of("a", "x"));
         assertEquals(5, NiftiSettings.namedRegions("aal_coarse").size());
+        assertEquals(List.of("nm_001_019", "nm_020_059", "nm_060_149", "nm_150_199", "nm_200_999"),
+                NiftiSettings.namedRegions("INIA19-blocks").stream().map(NiftiSettings.Region::name).toList());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> NiftiSettings.namedRegions("lobes"));
+        assertTrue(unknown.getMessage().contains("lobes") && unknown.getMessage().contains("inia19_blocks"), unknown.getMessage());
         // every AAL-116 value in exactly one region
         for (int v = 1; v <= 116; v++) {
             int hits = 0;
@@ -347,6 +351,45 @@ class NiftiReaderTest {
             assertTrue(counts[c] > set.samples().size() / 20, set.classNames().get(c) + ": " + counts[c]);
         }
         assertTrue(slabs.size() >= 10, "slabs " + slabs.size());
+    }
+
+    /**
+     * The study's second task. The expected counts come from an independent cut of the same two
+     * volumes (tests/fixtures/inia19_counts.py: numpy, majority structure block per patch, ties to
+     * the lower class), not from this reader.
+     */
+    @Test
+    void mricronInia19MacaqueTaskMatchesAnIndependentCut() throws Exception {
+        Path t1 = Path.of(NiftiSettings.MRICRON_INIA19_T1);
+        Path atlas = Path.of(NiftiSettings.MRICRON_INIA19_ATLAS);
+        Assumptions.assumeTrue(Files.exists(t1) && Files.exists(atlas), "mricron-data is not installed");
+        SampleSet set = NiftiReader.read(t1.toString(), NiftiSettings.demoInia19(atlas.toString()), OnBadRecord.FAIL);
+        int[] counts = new int[set.numClasses()];
+        java.util.Set<String> slabs = new java.util.HashSet<>();
+        for (Sample s : set.samples()) {
+            counts[s.label()]++;
+            slabs.add(s.patientId());
+            assertEquals(32, s.image().height());
+            assertEquals(32, s.image().width());
+        }
+        assertEquals(List.of("nm_001_019", "nm_020_059", "nm_060_149", "nm_150_199", "nm_200_999"), set.classNames());
+        assertArrayEquals(new int[] {573, 696, 584, 467, 601}, counts);
+        assertEquals(18, slabs.size());
+        assertEquals(0, set.skipped());
+        // every structure of the atlas falls in exactly one block (left v, right v + 1000)
+        NiftiVolume volume = NiftiVolume.read(atlas.toString(), 1L << 30, new org.apache.hadoop.conf.Configuration());
+        java.util.Set<Integer> values = new java.util.TreeSet<>();
+        for (float a : volume.data()) {
+            values.add(Math.round(a));
+        }
+        values.remove(0);
+        for (int v : values) {
+            int hits = 0;
+            for (NiftiSettings.Region r : NiftiSettings.inia19Blocks()) {
+                hits += r.contains(v) ? 1 : 0;
+            }
+            assertEquals(1, hits, "NeuroMaps value " + v);
+        }
     }
 
     @Test
