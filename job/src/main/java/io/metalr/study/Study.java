@@ -103,7 +103,7 @@ public final class Study {
             Task t = tasks.get(i);
             SweepSpec spec = specs.get(i);
             log.accept("== study task " + t.name() + " (" + (i + 1) + " of " + tasks.size() + "): "
-                    + JobConfig.of(spec.base()).string("data.path"));
+                    + dataName(spec));
             Sweep.Result r = overwrite ? Sweep.run(spark, spec, false, true, log) : Sweep.continueOrStart(spark, spec, log);
             results.add(new StudyReport.TaskResult(t.name(), dataName(spec), spec, r));
         }

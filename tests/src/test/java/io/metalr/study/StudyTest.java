@@ -137,6 +137,28 @@ class StudyTest {
         assertTrue(Files.exists(dir.resolve("blobs/sweep/_SUCCESS")));
     }
 
+    @Test
+    void theStudyConfigTunesEachBaselineOverThreeRatesAndRunsMetaLrOnceOverFiveSeeds() throws Exception {
+        com.typesafe.config.Config file = com.typesafe.config.ConfigFactory.parseFile(new java.io.File("../conf/study.conf"));
+        List<Study.Task> tasks = Study.tasks(file, "runs/study", List.of());
+        assertEquals(List.of("brain_mri", "macaque_mri"), tasks.stream().map(Study.Task::name).toList());
+        assertEquals(List.of("macaque_mri"), Study.tasks(file, "runs/study", List.of("macaque_mri")).stream()
+                .map(Study.Task::name).toList());
+        for (Study.Task task : tasks) {
+            io.metalr.sweep.SweepSpec spec = io.metalr.sweep.SweepSpec.from(task.config());
+            assertEquals("runs/study/" + task.name() + "/sweep", spec.out());
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L), spec.seeds());
+            List<io.metalr.sweep.Trial> trials = io.metalr.sweep.SweepPlan.trials(spec, 0);
+            Map<String, java.util.Set<String>> params = new LinkedHashMap<>();
+            trials.forEach(t -> params.computeIfAbsent(t.variant(), v -> new java.util.TreeSet<>()).add(t.params()));
+            assertEquals(List.of("metalr_paper", "metalr_code", "metalr_cosine", "full", "linear_probe", "partial", "llrd",
+                    "fixed_groups", "hd"), List.copyOf(params.keySet()));
+            params.forEach((variant, values) -> assertEquals(variant.startsWith("metalr_") ? java.util.Set.of("")
+                    : java.util.Set.of("train.lr=0.001", "train.lr=0.003", "train.lr=0.01"), values, variant));
+            assertEquals(3 * 5 + 6 * 3 * 5, trials.size());
+        }
+    }
+
     private static JsonNode arm(JsonNode task, String name) {
         for (JsonNode a : task.get("arms")) {
             if (a.get("arm").asText().equals(name)) {
