@@ -78,8 +78,9 @@ public final class StudyCommand implements Callable<Integer> {
             plan = Study.tasks(user, dir, tasks);
         }
         SparkSessions.context(JobConfig.of(plan.get(0).config().withoutPath("sweep")));
-        Study.run(SparkSession.active(), plan, dir, overwrite, "metalr study " + String.join(" ",
-                command.commandLine().getParseResult().originalArgs()), System.out::println);
+        // the parse's original arguments are the whole command line, "study" included
+        String commandLine = "metalr " + String.join(" ", command.commandLine().getParseResult().originalArgs());
+        Study.run(SparkSession.active(), plan, dir, overwrite, commandLine, System.out::println);
         return ExitCodes.OK;
     }
 }

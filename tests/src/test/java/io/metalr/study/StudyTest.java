@@ -119,7 +119,8 @@ class StudyTest {
             assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', chart.toString());
         }
         String md = Files.readString(dir.resolve("report.md"));
-        assertTrue(md.contains("model name") || md.contains("CPU: "), md);
+        assertTrue(md.contains("- command: `metalr study --config " + conf + " --dir " + dir + " --no-prepare`"), md);
+        assertTrue(md.contains("- CPU: " + Study.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores"), md);
         assertTrue(md.contains("## Table for the README") && md.contains("| stripes | metalr_paper |"), md);
 
         // an interrupted study: one trial's row lost, the tables unfinished; the rerun runs that trial alone
