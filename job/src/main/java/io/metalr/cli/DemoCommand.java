@@ -15,7 +15,6 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,16 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path[] files = DemoData.prepare(data, 0, System.out::println);
-        Path source = dir.resolve("source/model/weights.ndlist");
-        if (!Files.isRegularFile(source)) {
-            System.out.println("== pre-training the source model on " + files[0] + " (from scratch)");
-            // the demo reruns into the same folders: each run replaces the previous one (--overwrite)
-            TrainCommand.run(JobConfig.of(ConfigFactory.parseString(String.join("\n",
-                    "strategy = scratch", "model.name = small_resnet", "train.epochs = " + sourceEpochs,
-                    "train.batch_size = 64", "train.lr = 0.003", "train.log_every = 200", "train.select_metric = accuracy",
-                    "data.format = medmnist", "data.path = \"" + files[0] + "\"",
-                    "run.dir = \"" + dir.resolve("source") + "\""))), false, true);
-        }
+        Path source = SourceModel.ensure(dir, files[0], sourceEpochs);
         Config demo = ConfigFactory.parseString(String.join("\n",
                 "model.pretrained = \"" + source + "\"", "data.path = \"" + files[1] + "\"", "run.dir = \"" + dir + "\""))
                 .withFallback(ConfigFactory.parseResources(DemoCommand.class.getClassLoader(), "demo.conf"));

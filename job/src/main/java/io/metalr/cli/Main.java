@@ -3,14 +3,14 @@ package io.metalr.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The command line: {@code metalr train|evaluate|predict|sweep|prepare|demo ...}; with no command it runs the demo. */
+/** The command line: {@code metalr train|evaluate|predict|sweep|study|prepare|demo ...}; with no command it runs the demo. */
 @Command(
         name = "metalr",
         mixinStandardHelpOptions = true,
         version = "metalr-spark 0.1.0",
         description = "Fine-tune pretrained networks with MetaLR (learned per-layer learning rates).",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SweepCommand.class,
-                PrepareCommand.class, DemoCommand.class})
+                StudyCommand.class, PrepareCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
     @Override

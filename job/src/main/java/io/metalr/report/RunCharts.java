@@ -47,30 +47,48 @@ public final class RunCharts {
 
     /** {@value RunDirectory#LR_CHART}: x = step, y = learning rate (log), one line per group. */
     public static byte[] learningRates(MetricsLog log) throws IOException {
+        List<String> groups = log.groups();
+        int n = log.stepCount();
+        long[] steps = new long[n];
+        double[][] rates = new double[groups.size()][n];
+        for (int i = 0; i < n; i++) {
+            steps[i] = log.step(i);
+            for (int g = 0; g < groups.size(); g++) {
+                rates[g][i] = log.lr(i, g);
+            }
+        }
+        return learningRates("Learning rate per layer group", groups, steps, rates);
+    }
+
+    /**
+     * The learning-rate chart of any rates: x = step, y = learning rate (log), one line per group.
+     *
+     * @param rates per group, the rate at each of {@code steps}
+     */
+    public static byte[] learningRates(String title, List<String> groups, long[] steps, double[][] rates) throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
         double lo = Double.POSITIVE_INFINITY;
         double hi = 0;
-        List<String> groups = log.groups();
-        int n = log.stepCount();
+        int n = steps.length;
         int stride = stride(n);
         for (int g = 0; g < groups.size(); g++) {
             boolean shown = false;
             for (int i = 0; i < n && !shown; i++) {
-                shown = visible(log.lr(i, g));
+                shown = visible(rates[g][i]);
             }
             // a log axis cannot show a frozen group's rate of 0: the legend says so instead
             XYSeries s = new XYSeries(shown ? groups.get(g) : groups.get(g) + " (lr 0, frozen)", false, true);
             for (int i = 0; i < n; i++) {
-                double v = log.lr(i, g);
+                double v = rates[g][i];
                 if ((i % stride == 0 || i == n - 1) && visible(v)) {
-                    s.add(log.step(i), v);
+                    s.add(steps[i], v);
                     lo = Math.min(lo, v);
                     hi = Math.max(hi, v);
                 }
             }
             data.addSeries(s);
         }
-        JFreeChart chart = lineChart("Learning rate per layer group", "step", data);
+        JFreeChart chart = lineChart(title, "step", data);
         LogAxis y = new LogAxis("learning rate (log scale)");
         y.setSmallestValue(1e-30);
         y.setMinorTickMarksVisible(true);

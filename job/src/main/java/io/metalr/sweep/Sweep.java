@@ -49,16 +49,34 @@ public final class Sweep {
      */
     public static Result run(SparkSession spark, SweepSpec spec, boolean resume, boolean overwrite, Consumer<String> log)
             throws IOException {
+        return run(spark, spec, resume, overwrite, false, log);
+    }
+
+    /**
+     * Runs the sweep, continuing the one its output holds: only the trials without a committed row
+     * run, and a finished sweep's tables are assembled again from its rows (the study's rerun).
+     * An output holding another sweep is refused, naming what differs.
+     */
+    public static Result continueOrStart(SparkSession spark, SweepSpec spec, Consumer<String> log) throws IOException {
+        return run(spark, spec, false, false, true, log);
+    }
+
+    private static Result run(SparkSession spark, SweepSpec spec, boolean resume, boolean overwrite, boolean continuing,
+            Consumer<String> log) throws IOException {
         JobConfig base = JobConfig.of(spec.base());
         String outDir = outDir(spec, base);
         List<Trial> trials = SweepPlan.trials(spec, base.integer("data.folds"));
         SweepManifest manifest = SweepManifest.of(base, trials);
         SweepOutput out = new SweepOutput(outDir);
-        out.start(manifest, resume, overwrite);
+        if (continuing) {
+            out.continueOrStart(manifest);
+        } else {
+            out.start(manifest, resume, overwrite);
+        }
         TrialRows rows = new TrialRows(out.path(TrialRows.DIR), manifest.fingerprint(), UUID.randomUUID().toString());
         Map<Integer, TrialRows.Committed> committed = rows.all();
         List<Trial> todo = trials.stream().filter(t -> !committed.containsKey(t.id())).toList();
-        if (resume) {
+        if (resume || continuing && !committed.isEmpty()) {
             log.accept(String.format("sweep: resuming %s: %d of %d trials have committed rows, %d to run", out.path(),
                     committed.size(), trials.size(), todo.size()));
         }

@@ -63,17 +63,7 @@ final class SweepOutput {
                 throw new IllegalArgumentException("--resume: " + where + " holds no sweep to resume (no " + SweepManifest.FILE
                         + "); run without --resume to start it");
             }
-            Path file = new Path(dir, SweepManifest.FILE);
-            byte[] json;
-            try (FSDataInputStream in = fs.open(file)) {
-                json = in.readAllBytes();
-            }
-            List<String> differences = manifest.differences(SweepManifest.read(json, file.toString()));
-            if (!differences.isEmpty()) {
-                throw new IllegalArgumentException("--resume: " + where + " holds another sweep, its committed rows cannot be"
-                        + " taken: " + SweepManifest.describe(differences) + ". Resume it with its own config and data, or pass"
-                        + " --overwrite to replace it");
-            }
+            checkSameSweep(manifest, "--resume: " + where);
             return;
         }
         if (exists(SUCCESS) || exists(SweepManifest.FILE) || exists("results.csv") || TrialRows.any(path(TrialRows.DIR))) {
@@ -90,6 +80,37 @@ final class SweepOutput {
         }
         byte[] json = manifest.toJson();
         HadoopFiles.write(path(SweepManifest.FILE), out -> out.write(json));
+    }
+
+    /**
+     * For a study: takes the folder's sweep when it is this one, finished or not (its committed rows
+     * stand, the tables are assembled again), and starts the sweep in a folder holding none. A
+     * folder holding another sweep is refused.
+     */
+    void continueOrStart(SweepManifest manifest) throws IOException {
+        if (!exists(SweepManifest.FILE)) {
+            start(manifest, false, false);
+            return;
+        }
+        checkSameSweep(manifest, "sweep.out " + path());
+        Path success = new Path(dir, SUCCESS);
+        if (fs.exists(success) && !fs.delete(success, false)) {
+            throw new IOException("could not delete " + success + " to assemble the sweep's tables again");
+        }
+    }
+
+    private void checkSameSweep(SweepManifest manifest, String where) throws IOException {
+        Path file = new Path(dir, SweepManifest.FILE);
+        byte[] json;
+        try (FSDataInputStream in = fs.open(file)) {
+            json = in.readAllBytes();
+        }
+        List<String> differences = manifest.differences(SweepManifest.read(json, file.toString()));
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException(where + " holds another sweep, its committed rows cannot be"
+                    + " taken: " + SweepManifest.describe(differences) + ". Resume it with its own config and data, or pass"
+                    + " --overwrite to replace it");
+        }
     }
 
     private boolean exists(String name) throws IOException {

@@ -12,7 +12,7 @@ import java.util.Random;
 
 /**
  * Expands a {@link SweepSpec} into trials: every variant (or the base config alone) crossed with
- * every grid point, and in random mode {@code sweep.trials} draws of the random keys for each of
+ * every grid point (of the variant's own grid when it has one), and in random mode {@code sweep.trials} draws of the random keys for each of
  * those; each configuration then runs once per seed and, with {@code data.folds = k}, once per fold.
  * Random draws come from one generator seeded by {@code sweep.seed}, taken in this order, so the
  * same sweep block always gives the same trials.
@@ -30,8 +30,10 @@ public final class SweepPlan {
         if (variants.isEmpty()) {
             variants.put("", Map.of());
         }
-        List<LinkedHashMap<String, ConfigValue>> points = gridPoints(spec.grid());
+        List<LinkedHashMap<String, ConfigValue>> shared = gridPoints(spec.grid());
         for (Map.Entry<String, Map<String, ConfigValue>> variant : variants.entrySet()) {
+            Map<String, List<ConfigValue>> own = spec.variantGrids().get(variant.getKey());
+            List<LinkedHashMap<String, ConfigValue>> points = own == null ? shared : gridPoints(own);
             for (LinkedHashMap<String, ConfigValue> point : points) {
                 int draws = spec.mode() == SweepSpec.Mode.RANDOM ? spec.trials() : 1;
                 for (int d = 0; d < draws; d++) {

@@ -24,12 +24,15 @@ import java.util.Set;
  * <p>HOCON objects do not keep their order, so keys are ordered as written by line, then by name.
  *
  * @param variants name to overrides (canonical dotted key to value), in config order
+ * @param variantGrids name to the variant's own grid, for the variants that carry one ({@code grid { ... }},
+ *     {@code grid = {}} for none): it replaces {@code grid} for that variant
  * @param grid key to its values, in config order
  * @param random key to its distribution, in config order
  * @param seeds each configuration runs once per seed; empty = once, with the config's own seeds
  */
 public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long> seeds, int parallelism, String out, boolean trialRuns,
         LinkedHashMap<String, LinkedHashMap<String, ConfigValue>> variants,
+        LinkedHashMap<String, LinkedHashMap<String, List<ConfigValue>>> variantGrids,
         LinkedHashMap<String, List<ConfigValue>> grid,
         LinkedHashMap<String, Distribution> random) {
 
@@ -38,6 +41,9 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
 
     /** Keys the seeds set, so a configuration must not set them when sweep.seeds is given. */
     public static final List<String> SEED_KEYS = List.of("train.seed", "model.init_seed");
+
+    /** The key inside a variant that gives the variant its own grid (no configuration key is named so). */
+    public static final String VARIANT_GRID = "grid";
 
     private static final Set<String> SWEEP_KEYS =
             Set.of("mode", "trials", "seed", "seeds", "parallelism", "variants", "grid", "random", "out", "trial_runs");
@@ -70,9 +76,10 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
         } catch (ConfigException e) {
             throw new IllegalArgumentException("invalid configuration: sweep." + e.getMessage(), e);
         }
-        LinkedHashMap<String, LinkedHashMap<String, ConfigValue>> variants = variants(block(s, "variants"));
+        LinkedHashMap<String, LinkedHashMap<String, List<ConfigValue>>> variantGrids = new LinkedHashMap<>();
+        LinkedHashMap<String, LinkedHashMap<String, ConfigValue>> variants = variants(block(s, "variants"), variantGrids);
         LinkedHashMap<String, List<ConfigValue>> grid = new LinkedHashMap<>();
-        collectGrid(block(s, "grid"), "", grid);
+        collectGrid(block(s, "grid"), "", "sweep.grid", grid);
         LinkedHashMap<String, Distribution> random = new LinkedHashMap<>();
         collectRandom(block(s, "random"), "", random);
 
@@ -83,7 +90,7 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
             throw new IllegalArgumentException("sweep.mode = random needs sweep.random (key = { distribution }) and sweep.trials >= 1");
         }
         SweepSpec spec = new SweepSpec(user.withoutPath("sweep"), mode, trials, seed, seeds, parallelism, out, trialRuns, variants,
-                grid, random);
+                variantGrids, grid, random);
         spec.checkKeys(reference);
         return spec;
     }
@@ -103,10 +110,23 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
             }
         }
         variants.forEach((name, overrides) -> {
+            String in = "sweep.variants." + name;
+            // a variant with its own grid is swept over that grid instead of sweep.grid
+            Map<String, String> swept = new LinkedHashMap<>(where);
+            if (variantGrids.containsKey(name)) {
+                swept.keySet().removeAll(grid.keySet());
+                for (String key : variantGrids.get(name).keySet()) {
+                    checkKey(reference, key, in + "." + VARIANT_GRID);
+                    String before = swept.put(key, in + "." + VARIANT_GRID);
+                    if (before != null) {
+                        throw new IllegalArgumentException(key + " is swept in both " + before + " and " + in + "." + VARIANT_GRID);
+                    }
+                }
+            }
             for (String key : overrides.keySet()) {
-                checkKey(reference, key, "sweep.variants." + name);
-                if (where.containsKey(key)) {
-                    throw new IllegalArgumentException(key + " is set by sweep.variants." + name + " and swept in " + where.get(key));
+                checkKey(reference, key, in);
+                if (swept.containsKey(key)) {
+                    throw new IllegalArgumentException(key + " is set by " + in + " and swept in " + swept.get(key));
                 }
             }
         });
@@ -164,15 +184,29 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
         }
     }
 
-    private static LinkedHashMap<String, LinkedHashMap<String, ConfigValue>> variants(ConfigObject block) {
+    /** Each variant's overrides; the variants with a {@code grid} of their own also fill {@code grids}. */
+    private static LinkedHashMap<String, LinkedHashMap<String, ConfigValue>> variants(ConfigObject block,
+            Map<String, LinkedHashMap<String, List<ConfigValue>>> grids) {
         LinkedHashMap<String, LinkedHashMap<String, ConfigValue>> out = new LinkedHashMap<>();
         for (String name : sortedByOrigin(block)) {
             ConfigValue v = block.get(name);
             if (v.valueType() != ConfigValueType.OBJECT) {
                 throw new IllegalArgumentException("sweep.variants." + name + " must be a block of overrides { key = value, ... }");
             }
+            ConfigObject variant = (ConfigObject) v;
+            ConfigValue ownGrid = variant.get(VARIANT_GRID);
+            if (ownGrid != null) {
+                String where = "sweep.variants." + name + "." + VARIANT_GRID;
+                if (ownGrid.valueType() != ConfigValueType.OBJECT) {
+                    throw new IllegalArgumentException(where + " must be a block { key = [values] } ({} for no grid)");
+                }
+                LinkedHashMap<String, List<ConfigValue>> grid = new LinkedHashMap<>();
+                collectGrid((ConfigObject) ownGrid, "", where, grid);
+                grids.put(name, grid);
+                variant = variant.withoutKey(VARIANT_GRID);
+            }
             LinkedHashMap<String, ConfigValue> overrides = new LinkedHashMap<>();
-            flatten((ConfigObject) v, "", overrides);
+            flatten(variant, "", overrides);
             out.put(name, overrides);
         }
         return out;
@@ -190,16 +224,16 @@ public record SweepSpec(Config base, Mode mode, int trials, long seed, List<Long
         }
     }
 
-    private static void collectGrid(ConfigObject block, String prefix, Map<String, List<ConfigValue>> out) {
+    private static void collectGrid(ConfigObject block, String prefix, String where, Map<String, List<ConfigValue>> out) {
         for (String k : sortedByOrigin(block)) {
             ConfigValue v = block.get(k);
             String key = join(prefix, k);
             if (v.valueType() == ConfigValueType.OBJECT) {
-                collectGrid((ConfigObject) v, key, out);
+                collectGrid((ConfigObject) v, key, where, out);
             } else if (v.valueType() == ConfigValueType.LIST && !((List<?>) v.unwrapped()).isEmpty()) {
                 out.put(key, List.copyOf((com.typesafe.config.ConfigList) v));
             } else {
-                throw new IllegalArgumentException("sweep.grid." + ConfigUtil.quoteString(key)
+                throw new IllegalArgumentException(where + "." + ConfigUtil.quoteString(key)
                         + " must be a non-empty list of values, e.g. \"" + key + "\" = [a, b]");
             }
         }

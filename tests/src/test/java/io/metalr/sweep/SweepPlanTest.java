@@ -193,4 +193,42 @@ class SweepPlanTest {
         assertEquals(List.of(0, 3, 6, 9), tasks.get(0).stream().map(Trial::id).toList());
         assertEquals(trials.size(), Sweep.deal(trials, trials.size()).stream().filter(l -> l.size() == 1).count());
     }
+    @Test
+    void aVariantsOwnGridReplacesTheSweepGridForItAlone() {
+        SweepSpec spec = spec("""
+                sweep {
+                  seeds = [0, 1]
+                  variants {
+                    cosine { strategy = metalr, grid = {} }
+                    full { strategy = full, grid { "train.lr" = [0.001, 0.003, 0.01] } }
+                    llrd { strategy = llrd }
+                  }
+                  grid { "train.lr" = [0.1, 0.2] }
+                }
+                """);
+        List<Trial> trials = SweepPlan.trials(spec, 0);
+        assertEquals((1 + 3 + 2) * 2, trials.size());
+        List<Trial> cosine = trials.stream().filter(t -> t.variant().equals("cosine")).toList();
+        assertEquals(2, cosine.size());
+        assertEquals("", cosine.get(0).params());
+        assertEquals(0.01, config(spec, cosine.get(0)).number("train.lr"), "unswept: the base config's own rate");
+        assertEquals(List.of(0.001, 0.001, 0.003, 0.003, 0.01, 0.01), trials.stream().filter(t -> t.variant().equals("full"))
+                .map(t -> config(spec, t).number("train.lr")).toList());
+        assertEquals(List.of(0.1, 0.1, 0.2, 0.2), trials.stream().filter(t -> t.variant().equals("llrd"))
+                .map(t -> config(spec, t).number("train.lr")).toList(), "a variant without a grid keeps sweep.grid");
+        assertEquals(List.of(0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5), trials.stream().skip(1).map(Trial::config).toList());
+
+        // a variant's grid key is checked like sweep.grid's, and its overrides may not set what it sweeps
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> spec(
+                "sweep.variants.full { strategy = full, grid { \"train.lrr\" = [1, 2] } }")).getMessage()
+                .contains("sweep.variants.full.grid: unknown configuration key train.lrr"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> spec(
+                "sweep.variants.full { train.lr = 0.1, grid { \"train.lr\" = [1, 2] } }")).getMessage()
+                .contains("train.lr is set by sweep.variants.full and swept in sweep.variants.full.grid"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> spec(
+                "sweep.variants.full { grid = [1] }")).getMessage().contains("sweep.variants.full.grid must be a block"));
+        // its own grid frees the variant from sweep.grid's keys: it may fix one of them
+        assertEquals(1, SweepPlan.trials(spec("sweep { variants.a { train.lr = 0.1, grid = {} }, grid { \"train.lr\" = [1, 2] } }"),
+                0).size());
+    }
 }
