@@ -92,6 +92,13 @@ public class MetaHoldoutTest {
             assertEquals(0.2 * total[c], held[c], 5.0, "class " + c + ": " + Arrays.toString(held) + " of " + Arrays.toString(total));
         }
         assertEquals(0.2 * TRAIN.size(), h.holdout().size(), 5.0);
+        // one image a patient: every class within one image of its share
+        ImageSet singles = withPatients(0, 301, 9);
+        long[] all = singles.classCounts();
+        long[] cut = MetaHoldout.cut(singles, 0.2, 0).holdout().classCounts();
+        for (int c = 0; c < all.length; c++) {
+            assertEquals(0.2 * all[c], cut[c], 1.0, "class " + c + ": " + Arrays.toString(cut) + " of " + Arrays.toString(all));
+        }
     }
 
     @Test
