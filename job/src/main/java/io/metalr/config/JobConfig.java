@@ -303,7 +303,16 @@ public final class JobConfig {
         oneOf("train.select_metric", "accuracy", "auc", "loss");
         oneOf("train.optimizer", "adam", "adamw", "sgd");
         oneOf("groups.mode", "auto", "patterns");
-        oneOf("meta.source", "train", "val");
+        oneOf("meta.source", "train", "val", "holdout");
+        double holdoutFraction = number("meta.holdout_fraction");
+        if (!(holdoutFraction > 0 && holdoutFraction <= 0.5)) {
+            throw new IllegalArgumentException("meta.holdout_fraction must be in (0, 0.5], got " + holdoutFraction);
+        }
+        // the executors' shards would each need their share of the hold-out cut from their training shard; not built
+        if (word("meta.source").equals("holdout") && integer("distributed.shards") > 0) {
+            throw new IllegalArgumentException("meta.source = holdout runs in one process only: set distributed.shards = 0 (got "
+                    + integer("distributed.shards") + ") or meta.source = train or val");
+        }
         if (strategy().equals("hypergradient")) {
             throw new IllegalArgumentException(StrategyPlan.RENAMED_HYPERGRADIENT);
         }

@@ -181,6 +181,10 @@ class JobConfigTest {
         "distributed.meta_mode|both",
         "strategy_options.hd_hyper_lr|-1e-7",
         "strategy_options.hd_hyper_lr|NaN",
+        "meta.source|heldout",
+        "meta.holdout_fraction|0",
+        "meta.holdout_fraction|0.51",
+        "meta.holdout_fraction|NaN",
     })
     void badValueNamesTheKey(String key, String value) {
         assertNamesKey(key, error(key + " = " + value));
@@ -202,6 +206,17 @@ class JobConfigTest {
         assertNamesKey("distributed.shards", e);
         assertEquals("hd", parse("strategy = hd\ndistributed.shards = 0").strategy());
         assertEquals(1e-7, parse("strategy = hd").number("strategy_options.hd_hyper_lr"), 0.0);
+    }
+
+    @Test
+    void metaHoldoutIsRefusedOnShards() {
+        RuntimeException e = error("meta.source = holdout\ndistributed.shards = 2");
+        assertNamesKey("meta.source", e);
+        assertNamesKey("distributed.shards", e);
+        assertEquals("holdout", parse("meta.source = holdout\ndistributed.shards = 0").word("meta.source"));
+        assertEquals(0.1, parse("meta.source = holdout").number("meta.holdout_fraction"), 0.0);
+        assertEquals(0.5, parse("meta.source = holdout\nmeta.holdout_fraction = 0.5").number("meta.holdout_fraction"), 0.0);
+        assertEquals("val", parse("meta.source = val\ndistributed.shards = 2").word("meta.source"));
     }
 
     @Test

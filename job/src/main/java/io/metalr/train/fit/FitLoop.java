@@ -89,6 +89,9 @@ public final class FitLoop {
         long totalSteps = maxSteps > 0 ? Math.min(maxSteps, (long) stepsPerEpoch * epochs) : (long) stepsPerEpoch * epochs;
         long started = System.nanoTime();
         State st = new State();
+        if (engine.dataNote() != null) {
+            log.accept(engine.dataNote());
+        }
         if (checkpoints != null) {
             removeTemporaryCheckpoints();
             if (checkpoints.resume()) {

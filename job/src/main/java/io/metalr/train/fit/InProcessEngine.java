@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.metalr.config.JobConfig;
 import io.metalr.data.Batch;
 import io.metalr.data.ImageSet;
+import io.metalr.data.MetaHoldout;
 import io.metalr.data.Shards;
 import io.metalr.eval.ClassificationMetrics;
 import io.metalr.nn.Weights;
@@ -21,14 +22,19 @@ import java.util.Map;
 /**
  * Steps in this process, on one device, over {@link TrainStep}: the data is one shard
  * ({@link Shards} of count 1 draws {@link io.metalr.data.BatchOrder}'s batches, as a 1-shard Spark
- * run does), the meta batches come from {@code meta.source}.
+ * run does), the meta batches come from {@code meta.source}: the training set, the validation set,
+ * or ({@code holdout}) a {@link MetaHoldout} slice of the training set, which the gradient batches
+ * then never use.
  */
 public final class InProcessEngine implements StepEngine {
 
     private final Weights weights;
     private final Optimizer optimizer;
     private final TrainStep step;
+    /** The images the gradients use: the training set, or with a meta hold-out the rest of it. */
     private final ImageSet train;
+    /** Null unless meta.source = holdout. */
+    private final MetaHoldout holdout;
     private final ImageSet metaSource;
     private final ImageSet val;
     private final ImageSet test;
@@ -49,18 +55,22 @@ public final class InProcessEngine implements StepEngine {
     /** As above, starting from {@code initial} weights. */
     public InProcessEngine(JobConfig cfg, RunSetup setup, Map<String, float[]> initial, Device device, ImageSet train,
             ImageSet val, ImageSet test) {
-        this.train = train;
+        String source = cfg.word("meta.source");
+        this.holdout = source.equals("holdout")
+                ? MetaHoldout.cut(train, cfg.number("meta.holdout_fraction"), cfg.integer("meta.holdout_seed"))
+                : null;
+        this.train = holdout != null ? holdout.rest() : train;
         this.val = val;
         this.test = test;
-        this.metaSource = cfg.word("meta.source").equals("val") ? val : train;
+        this.metaSource = holdout != null ? holdout.holdout() : source.equals("val") ? val : this.train;
         this.seed = cfg.integer("train.seed");
         this.batchSize = cfg.integer("train.batch_size");
         this.metaBatchSize = cfg.metaBatchSize();
         this.evalBatchSize = cfg.integer("train.eval_batch_size");
         this.augmenter = cfg.augmenter();
         this.looksAhead = setup.plan().looksAhead();
-        this.trainOrder = Shards.of(train, 1, seed);
-        this.metaOrder = metaSource == train ? trainOrder : Shards.of(metaSource, 1, seed);
+        this.trainOrder = Shards.of(this.train, 1, seed);
+        this.metaOrder = metaSource == this.train ? trainOrder : Shards.of(metaSource, 1, seed);
         Weights w = Weights.fromHost(setup.net(), initial, device);
         try {
             this.optimizer = Optimizers.create(cfg.optimizer(), w.manager());
@@ -94,16 +104,37 @@ public final class InProcessEngine implements StepEngine {
             throw new IllegalStateException("step " + r.step() + " computed before the previous one was committed or abandoned");
         }
         long t0 = System.nanoTime();
-        int[] idx = trainOrder.trainBatch(0, seed, r.epoch(), r.stepInEpoch(), batchSize);
+        Draw d = draw(r);
         try (NDManager batches = NDManager.newBaseManager(weights.device())) {
             Batch b = augmenter.enabled()
-                    ? train.augmentedBatch(batches, idx, augmenter, seed, r.epoch())
-                    : train.batch(batches, idx);
-            Batch m = looksAhead ? metaSource.batch(batches, metaOrder.metaBatch(0, seed, r.epoch(), r.step(), metaBatchSize)) : null;
+                    ? d.train().augmentedBatch(batches, d.trainIndices(), augmenter, seed, r.epoch())
+                    : d.train().batch(batches, d.trainIndices());
+            Batch m = d.meta() != null ? d.meta().batch(batches, d.metaIndices()) : null;
             pending = step.prepare(b, m, r.epoch(), r.step(), r.lr());
         }
         return new StepSums(pending.trainLoss(), pending.correct(), pending.count(), pending.metaLoss(), pending.sums(),
                 (System.nanoTime() - t0) / 1e9, 0, 0);
+    }
+
+    /** Which images a step takes: positions in {@code train}, and in {@code meta} (null without a meta pass). */
+    record Draw(ImageSet train, int[] trainIndices, ImageSet meta, int[] metaIndices) {}
+
+    /** The step's batches, as {@link #compute} takes them (tests check where they come from). */
+    Draw draw(StepRequest r) {
+        int[] idx = trainOrder.trainBatch(0, seed, r.epoch(), r.stepInEpoch(), batchSize);
+        return looksAhead
+                ? new Draw(train, idx, metaSource, metaOrder.metaBatch(0, seed, r.epoch(), r.step(), metaBatchSize))
+                : new Draw(train, idx, null, null);
+    }
+
+    /** The meta hold-out; null unless meta.source = holdout. */
+    MetaHoldout holdout() {
+        return holdout;
+    }
+
+    @Override
+    public String dataNote() {
+        return holdout == null ? null : holdout.describe();
     }
 
     @Override

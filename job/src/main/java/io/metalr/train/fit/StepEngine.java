@@ -36,6 +36,11 @@ public interface StepEngine extends AutoCloseable {
 
     int stepsPerEpoch();
 
+    /** A line for the run's log on how the engine divides the data (e.g. a meta hold-out); null: nothing to say. */
+    default String dataNote() {
+        return null;
+    }
+
     /** Training images a step takes (all shards'), for the progress line. */
     int imagesPerStep();
 
