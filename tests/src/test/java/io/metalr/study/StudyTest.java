@@ -152,11 +152,27 @@ class StudyTest {
             List<io.metalr.sweep.Trial> trials = io.metalr.sweep.SweepPlan.trials(spec, 0);
             Map<String, java.util.Set<String>> params = new LinkedHashMap<>();
             trials.forEach(t -> params.computeIfAbsent(t.variant(), v -> new java.util.TreeSet<>()).add(t.params()));
-            assertEquals(List.of("metalr_paper", "metalr_code", "metalr_cosine", "full", "linear_probe", "partial", "llrd",
-                    "fixed_groups", "hd"), List.copyOf(params.keySet()));
+            assertEquals(List.of("metalr_paper", "metalr_code", "metalr_cosine", "metalr_cosine_fullstart", "full",
+                    "linear_probe", "partial", "llrd", "fixed_groups", "hd"), List.copyOf(params.keySet()));
             params.forEach((variant, values) -> assertEquals(variant.startsWith("metalr_") ? java.util.Set.of("")
                     : java.util.Set.of("train.lr=0.001", "train.lr=0.003", "train.lr=0.01"), values, variant));
-            assertEquals(3 * 5 + 6 * 3 * 5, trials.size());
+            assertEquals(4 * 5 + 6 * 3 * 5, trials.size());
+        }
+    }
+
+    @Test
+    void theLeversConfigRunsEachMetaLrVariantOnceAgainstTheStudysBestBaseline() throws Exception {
+        com.typesafe.config.Config file = com.typesafe.config.ConfigFactory.parseFile(new java.io.File("../conf/study-levers.conf"));
+        for (Study.Task task : Study.tasks(file, "runs/study-levers", List.of())) {
+            io.metalr.sweep.SweepSpec spec = io.metalr.sweep.SweepSpec.from(task.config());
+            List<io.metalr.sweep.Trial> trials = io.metalr.sweep.SweepPlan.trials(spec, 0);
+            Map<String, java.util.Set<String>> params = new LinkedHashMap<>();
+            trials.forEach(t -> params.computeIfAbsent(t.variant(), v -> new java.util.TreeSet<>()).add(t.params()));
+            // study.conf's variants are replaced, not merged: no hd, no tuned grids
+            assertEquals(List.of("fullstart", "fullstart_holdout", "fullstart_holdout_eta03", "fullstart_eta003",
+                    "fullstart_nohold", "llrd"), List.copyOf(params.keySet()));
+            params.forEach((variant, values) -> assertEquals(java.util.Set.of(""), values, variant));
+            assertEquals(6 * 5, trials.size());
         }
     }
 
