@@ -326,14 +326,10 @@ class NiftiReaderTest {
 
     // ------------------------------------------------------------------ mricron-data (installed in CI)
 
-    private static final Path TEMPLATES = Path.of(NiftiSettings.MRICRON_TEMPLATES);
+    /** A patch set's class counts and slabs; every patch is checked to be 32x32. */
+    private record Census(int[] counts, java.util.Set<String> slabs) {}
 
-    @Test
-    void mricronDemoGivesSeveralClassesWithSaneCounts() throws Exception {
-        Path t1 = Path.of(NiftiSettings.MRICRON_T1);
-        Path aal = Path.of(NiftiSettings.MRICRON_AAL);
-        Assumptions.assumeTrue(Files.exists(t1) && Files.exists(aal), "mricron-data is not installed");
-        SampleSet set = NiftiReader.read(t1.toString(), NiftiSettings.demoAal(aal.toString()), OnBadRecord.FAIL);
+    private static Census census(SampleSet set) {
         int[] counts = new int[set.numClasses()];
         java.util.Set<String> slabs = new java.util.HashSet<>();
         for (Sample s : set.samples()) {
@@ -342,6 +338,20 @@ class NiftiReaderTest {
             assertEquals(32, s.image().height());
             assertEquals(32, s.image().width());
         }
+        return new Census(counts, slabs);
+    }
+
+    private static final Path TEMPLATES = Path.of(NiftiSettings.MRICRON_TEMPLATES);
+
+    @Test
+    void mricronDemoGivesSeveralClassesWithSaneCounts() throws Exception {
+        Path t1 = Path.of(NiftiSettings.MRICRON_T1);
+        Path aal = Path.of(NiftiSettings.MRICRON_AAL);
+        Assumptions.assumeTrue(Files.exists(t1) && Files.exists(aal), "mricron-data is not installed");
+        SampleSet set = NiftiReader.read(t1.toString(), NiftiSettings.demoAal(aal.toString()), OnBadRecord.FAIL);
+        Census census = census(set);
+        int[] counts = census.counts();
+        java.util.Set<String> slabs = census.slabs();
         System.out.println("mricron ch2bet + aal, patch 32 stride 16: " + set.classNames() + " "
                 + java.util.Arrays.toString(counts) + " total " + set.samples().size() + " in " + slabs.size() + " slabs");
         assertEquals(5, set.numClasses());
@@ -364,14 +374,9 @@ class NiftiReaderTest {
         Path atlas = Path.of(NiftiSettings.MRICRON_INIA19_ATLAS);
         Assumptions.assumeTrue(Files.exists(t1) && Files.exists(atlas), "mricron-data is not installed");
         SampleSet set = NiftiReader.read(t1.toString(), NiftiSettings.demoInia19(atlas.toString()), OnBadRecord.FAIL);
-        int[] counts = new int[set.numClasses()];
-        java.util.Set<String> slabs = new java.util.HashSet<>();
-        for (Sample s : set.samples()) {
-            counts[s.label()]++;
-            slabs.add(s.patientId());
-            assertEquals(32, s.image().height());
-            assertEquals(32, s.image().width());
-        }
+        Census census = census(set);
+        int[] counts = census.counts();
+        java.util.Set<String> slabs = census.slabs();
         assertEquals(List.of("nm_001_019", "nm_020_059", "nm_060_149", "nm_150_199", "nm_200_999"), set.classNames());
         assertArrayEquals(new int[] {573, 696, 584, 467, 601}, counts);
         assertEquals(18, slabs.size());
